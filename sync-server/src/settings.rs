@@ -1,0 +1,106 @@
+//! Typed settings: defaults, then a TOML file, then environment variables (`MANDOOB_*`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The server's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where to listen. Default `127.0.0.1:8080`; `0.0.0.0:8080` to serve phones on the LAN.
+    pub bind: SocketAddr,
+    /// Where the embedded database and blobs live.
+    pub data_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+/// Settings that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("settings file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("environment variable {name} is not valid: {value:?}")]
+    Env { name: &'static str, value: String },
+}
+
+impl Settings {
+    /// Loads settings: defaults, then `file` if given, then the environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let mut settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| SettingsError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+            None => Settings::default(),
+        };
+        if let Some(value) = env("MANDOOB_BIND") {
+            settings.bind = value.parse().map_err(|_| SettingsError::Env {
+                name: "MANDOOB_BIND",
+                value,
+            })?;
+        }
+        if let Some(value) = env("MANDOOB_DATA_DIR") {
+            settings.data_dir = PathBuf::from(value);
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("mandoob-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("server.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:9000\"\ndata_dir = \"/srv/m\"\n").expect("write");
+        let s = Settings::load(Some(&file), |_| None).expect("load");
+        assert_eq!(s.bind.port(), 9000);
+        assert_eq!(s.data_dir, PathBuf::from("/srv/m"));
+        let s = Settings::load(Some(&file), |k| {
+            (k == "MANDOOB_BIND").then(|| "127.0.0.1:9100".to_owned())
+        })
+        .expect("load");
+        assert_eq!(s.bind.port(), 9100);
+        assert_eq!(s.data_dir, PathBuf::from("/srv/m"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn bad_settings_say_what_is_wrong() {
+        let err = Settings::load(None, |_| Some("not an address".into())).expect_err("bad bind");
+        assert!(err.to_string().contains("MANDOOB_BIND"), "{err}");
+        let err = Settings::load(Some(Path::new("/nonexistent/m.toml")), |_| None)
+            .expect_err("missing file");
+        assert!(err.to_string().contains("/nonexistent/m.toml"), "{err}");
+    }
+}
