@@ -33,9 +33,15 @@ pub enum DocError {
     /// Writing the change failed.
     #[error("could not write the change: {0}")]
     Write(#[from] autosurgeon::ReconcileError),
+    /// A change received from another replica cannot be parsed.
+    #[error("a received change is damaged: {0}")]
+    BadChange(#[from] automerge::LoadChangeError),
     /// A conflict was resolved at a path that does not exist.
     #[error("no field at {0}")]
     NoSuchField(FieldPath),
+    /// There were no bytes at all.
+    #[error("the case document is empty")]
+    Empty,
     /// The document says it was written by a newer version of the app.
     #[error("case file schema {found} is newer than this app understands ({supported})")]
     NewerSchema { found: u64, supported: u64 },
@@ -67,7 +73,11 @@ impl CaseDoc {
     /// Loads a saved document (a full save, optionally followed by incremental changes).
     /// The document must hydrate as a case file of a schema this code knows.
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
-        let doc = AutoCommit::load(bytes)?;
+        if bytes.is_empty() {
+            return Err(DocError::Empty);
+        }
+        // Strict: a damaged tail is an error, not a silently shorter document.
+        let doc = AutoCommit::load_with_options(bytes, strict())?;
         let this = Self { doc };
         this.check_schema()?;
         this.hydrate()?;
@@ -108,9 +118,31 @@ impl CaseDoc {
         self.doc.save_after(heads)
     }
 
-    /// Applies changes saved by `save_after` on another replica.
+    /// Applies changes saved by `save_after` of this same document, from trusted local
+    /// storage. automerge keeps whatever parses before damaged bytes (and logs a warning), so
+    /// bytes from the network go through [`Self::apply_changes`] instead.
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         self.doc.load_incremental(bytes)?;
+        Ok(())
+    }
+
+    /// Every change after `heads`, one encoded change per item (what sync sends).
+    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect()
+    }
+
+    /// Applies encoded changes from another replica. All are parsed first: if any is damaged,
+    /// none is applied and the document is unchanged. Changes already present are ignored.
+    pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<(), DocError> {
+        let parsed = changes
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.doc.apply_changes(parsed)?;
         Ok(())
     }
 
@@ -265,6 +297,10 @@ impl CaseDoc {
             PathSegment::Item(id) => find_item(&self.doc, obj, id)?.map(Prop::Seq),
         })
     }
+}
+
+fn strict() -> automerge::LoadOptions<'static> {
+    automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error)
 }
 
 /// A step into the document: a map key, a list item by its `id`, or a list index.

@@ -20,6 +20,7 @@ pub mod doc;
 pub mod i18n;
 pub mod ids;
 pub mod model;
+pub mod sample;
 pub mod validate;
 pub mod workflow;
 
