@@ -11,6 +11,9 @@ use dioxus::prelude::*;
 use mandoob_shared::catalog::{RequestCatalog, Scope};
 use mandoob_shared::i18n::{Lang, Translator};
 
+/// The app's styles, compiled in (no `dx` asset pipeline needed).
+const APP_CSS: &str = include_str!("../../assets/app.css");
+
 fn main() {
     dioxus::launch(App);
 }
@@ -43,7 +46,7 @@ fn App() -> Element {
     let tr = texts.get(lang());
 
     rsx! {
-        document::Stylesheet { href: asset!("/assets/app.css") }
+        style { {APP_CSS} }
         div { class: "app", dir: lang().dir(), lang: lang().tag(),
             header { class: "bar",
                 h1 { {tr.text("app-name")} }

@@ -31,7 +31,10 @@ fn bench(c: &mut Criterion) {
     let sizes: Vec<usize> = (0..100)
         .map(|seed| {
             let case = realistic_case(seed);
-            CaseDoc::create(&case, &author).expect("create").save().len()
+            CaseDoc::create(&case, &author)
+                .expect("create")
+                .save()
+                .len()
         })
         .collect();
     println!(

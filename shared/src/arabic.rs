@@ -13,7 +13,15 @@ use crate::validate::civil_id::ascii_digits;
 /// Words that are written joined to the next word in compound names (عبد الله → عبدالله).
 const JOIN_WITH_NEXT: &[&str] = &["عبد", "ابو", "ابي", "abd", "abdul", "abdel", "abu", "bu"];
 /// Words that are written joined to the previous word (نور الدين → نورالدين).
-const JOIN_WITH_PREVIOUS: &[&str] = &["الله", "الدين", "الرحمن", "الرحيم", "allah", "aldin", "uddin"];
+const JOIN_WITH_PREVIOUS: &[&str] = &[
+    "الله",
+    "الدين",
+    "الرحمن",
+    "الرحيم",
+    "allah",
+    "aldin",
+    "uddin",
+];
 
 fn is_arabic_mark(c: char) -> bool {
     matches!(c,

@@ -159,7 +159,8 @@ mod tests {
             RequestCatalog::parse("request_type = 3"),
             Err(CatalogError::Toml(_))
         ));
-        let unknown = "[[request_type]]\ncode = \"space-travel\"\nneeds_amount = true\ndocuments = []";
+        let unknown =
+            "[[request_type]]\ncode = \"space-travel\"\nneeds_amount = true\ndocuments = []";
         assert!(matches!(
             RequestCatalog::parse(unknown),
             Err(CatalogError::UnknownType(t)) if t == "space-travel"

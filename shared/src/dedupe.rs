@@ -106,7 +106,9 @@ pub fn score(a: &Person<'_>, b: &Person<'_>) -> MatchScore {
     }
     let score = if reasons.contains(&MatchReason::SameCivilId) {
         1.0
-    } else if ca.len() == 12 && cb.len() == 12 && civil_id::parse(&ca, chrono::NaiveDate::MAX).is_ok()
+    } else if ca.len() == 12
+        && cb.len() == 12
+        && civil_id::parse(&ca, chrono::NaiveDate::MAX).is_ok()
         && civil_id::parse(&cb, chrono::NaiveDate::MAX).is_ok()
     {
         // Two different valid civil IDs are two different people, whatever their names.

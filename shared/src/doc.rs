@@ -92,8 +92,7 @@ impl CaseDoc {
     }
 
     fn check_schema(&self) -> Result<(), DocError> {
-        let found: u64 =
-            autosurgeon::hydrate_prop(&self.doc, automerge::ROOT, "schema_version")?;
+        let found: u64 = autosurgeon::hydrate_prop(&self.doc, automerge::ROOT, "schema_version")?;
         if found > crate::model::SCHEMA_VERSION {
             return Err(DocError::NewerSchema {
                 found,
@@ -174,16 +173,28 @@ impl CaseDoc {
     where
         F: FnOnce(&mut CaseFile),
     {
+        Ok(self.edit(author, edit)?.is_some())
+    }
+
+    /// Like [`Self::update`], returning the case file as it is after the edit (the one
+    /// [`Self::hydrate`] would now give), or `None` when nothing changed.
+    pub fn edit<F>(&mut self, author: &Author, edit: F) -> Result<Option<CaseFile>, DocError>
+    where
+        F: FnOnce(&mut CaseFile),
+    {
         let before = self.hydrate()?;
         let mut after = before.clone();
         edit(&mut after);
         if after == before {
-            return Ok(false);
+            return Ok(None);
         }
         let mut target = AutoCommit::new();
         autosurgeon::reconcile(&mut target, &after)?;
         sync_map(&mut self.doc, &automerge::ROOT, &target, &automerge::ROOT)?;
-        Ok(self.commit(author))
+        self.commit(author);
+        // Hydrate again rather than return `after`, so callers index exactly what the
+        // document now holds.
+        Ok(Some(self.hydrate()?))
     }
 
     fn commit(&mut self, author: &Author) -> bool {
@@ -221,7 +232,9 @@ impl CaseDoc {
                 for value in &mut conflict.values {
                     if let Some((_, _, _, time, message)) =
                         metas.iter().find(|(actor, start, max, _, _)| {
-                            *actor == value.actor && *start <= value.counter && value.counter <= *max
+                            *actor == value.actor
+                                && *start <= value.counter
+                                && value.counter <= *max
                         })
                     {
                         value.author = message.clone().map(UserId::new);
@@ -496,9 +509,9 @@ fn scalar_to_json(s: &ScalarValue) -> serde_json::Value {
         ScalarValue::Boolean(b) => J::Bool(*b),
         ScalarValue::Null => J::Null,
         ScalarValue::Counter(c) => J::from(i64::from(c)),
-        ScalarValue::Bytes(b) | ScalarValue::Unknown { bytes: b, .. } => J::Array(
-            b.iter().map(|x| J::from(*x)).collect(),
-        ),
+        ScalarValue::Bytes(b) | ScalarValue::Unknown { bytes: b, .. } => {
+            J::Array(b.iter().map(|x| J::from(*x)).collect())
+        }
     }
 }
 
@@ -539,7 +552,9 @@ fn sync_map(
         let Some((sv, sid)) = src.get(src_obj, key.as_str())? else {
             continue;
         };
-        let current = doc.get(obj, key.as_str())?.map(|(v, id)| (v.into_owned(), id));
+        let current = doc
+            .get(obj, key.as_str())?
+            .map(|(v, id)| (v.into_owned(), id));
         sync_value(doc, obj, Prop::Map(key), current, src, &sv, &sid)?;
     }
     Ok(())
@@ -629,8 +644,10 @@ fn sync_list(
                 doc.delete(obj, i)?;
             }
         }
-        let mut ids: Vec<Option<String>> =
-            doc_ids.into_iter().filter(|id| src_ids.contains(id)).collect();
+        let mut ids: Vec<Option<String>> = doc_ids
+            .into_iter()
+            .filter(|id| src_ids.contains(id))
+            .collect();
         let mut after: Option<usize> = None;
         for (j, id) in src_ids.iter().enumerate() {
             let Some((sv, sid)) = src.get(src_obj, j)? else {

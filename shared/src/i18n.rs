@@ -70,7 +70,9 @@ pub struct Translator {
 
 impl std::fmt::Debug for Translator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Translator").field("lang", &self.lang).finish()
+        f.debug_struct("Translator")
+            .field("lang", &self.lang)
+            .finish()
     }
 }
 

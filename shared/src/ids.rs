@@ -171,9 +171,8 @@ impl Reconcile for Timestamp {
 
 impl Hydrate for Timestamp {
     fn hydrate_timestamp(millis: i64) -> Result<Self, HydrateError> {
-        Self::from_millis(millis).ok_or_else(|| {
-            HydrateError::unexpected("a timestamp in range", format!("{millis} ms"))
-        })
+        Self::from_millis(millis)
+            .ok_or_else(|| HydrateError::unexpected("a timestamp in range", format!("{millis} ms")))
     }
 }
 

@@ -166,8 +166,20 @@ pub fn realistic_case(seed: u64) -> CaseFile {
         id: DocumentId::generate(),
         kind,
         member,
-        sha256: format!("{:016x}{:016x}{:016x}{:016x}", rng.u64(..), rng.u64(..), rng.u64(..), rng.u64(..)),
-        thumbnail_sha256: format!("{:016x}{:016x}{:016x}{:016x}", rng.u64(..), rng.u64(..), rng.u64(..), rng.u64(..)),
+        sha256: format!(
+            "{:016x}{:016x}{:016x}{:016x}",
+            rng.u64(..),
+            rng.u64(..),
+            rng.u64(..),
+            rng.u64(..)
+        ),
+        thumbnail_sha256: format!(
+            "{:016x}{:016x}{:016x}{:016x}",
+            rng.u64(..),
+            rng.u64(..),
+            rng.u64(..),
+            rng.u64(..)
+        ),
         bytes: rng.u64(150_000..400_000),
         width: 1600,
         height: 1200,
@@ -203,15 +215,19 @@ pub fn realistic_case(seed: u64) -> CaseFile {
     let request_id = request.id.clone();
     case.requests = vec![request];
 
-    let visit = |minutes: i64, answers: &[(&str, &str)], notes: &str, documents: Vec<DocumentId>| Visit {
-        id: VisitId::generate(),
-        by: rep.clone(),
-        at: at(base, minutes),
-        location: None,
-        answers: answers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        notes: notes.into(),
-        documents,
-    };
+    let visit =
+        |minutes: i64, answers: &[(&str, &str)], notes: &str, documents: Vec<DocumentId>| Visit {
+            id: VisitId::generate(),
+            by: rep.clone(),
+            at: at(base, minutes),
+            location: None,
+            answers: answers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            notes: notes.into(),
+            documents,
+        };
     case.visits = vec![
         visit(
             0,

@@ -231,8 +231,7 @@ impl RequestState {
 
     /// Whether a decision is awaited past its due date at `now`.
     pub fn is_overdue(&self, sla: &SlaPolicy, now: Timestamp) -> bool {
-        self.due_date(sla)
-            .is_some_and(|due| kuwait_date(now) > due)
+        self.due_date(sla).is_some_and(|due| kuwait_date(now) > due)
     }
 }
 

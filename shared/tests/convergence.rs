@@ -69,7 +69,9 @@ impl World {
         Author {
             user: UserId::new(format!("user-{replica}")),
             at: Timestamp(
-                Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).single().expect("time")
+                Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0)
+                    .single()
+                    .expect("time")
                     + Duration::seconds(self.clock),
             ),
         }
@@ -149,7 +151,11 @@ impl World {
                     actor: author.user.clone(),
                     role: Role::ALL[role],
                     at: author.at,
-                    reason: if k % 2 == 0 { "سبب".into() } else { String::new() },
+                    reason: if k % 2 == 0 {
+                        "سبب".into()
+                    } else {
+                        String::new()
+                    },
                 };
                 self.events.insert(event.id.clone());
                 self.docs[r]

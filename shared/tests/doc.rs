@@ -11,7 +11,9 @@ fn author(user: &str, minute: i64) -> Author {
     Author {
         user: UserId::new(user),
         at: Timestamp(
-            Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).single().expect("time")
+            Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0)
+                .single()
+                .expect("time")
                 + Duration::minutes(minute),
         ),
     }
@@ -50,7 +52,9 @@ fn an_edit_writes_only_what_changed() {
     let before = doc.automerge().get_changes(&[]).len();
     let heads = doc.heads();
     let changed = doc
-        .update(&author("rep-1", 1), |c| c.household.address.block = "9".into())
+        .update(&author("rep-1", 1), |c| {
+            c.household.address.block = "9".into()
+        })
         .expect("update");
     assert!(changed);
     let new_changes = doc.automerge().get_changes(&heads);
@@ -61,7 +65,9 @@ fn an_edit_writes_only_what_changed() {
     // Nothing changed: no change at all.
     let heads = doc.heads();
     let unchanged = doc
-        .update(&author("rep-1", 2), |c| c.household.address.block = "9".into())
+        .update(&author("rep-1", 2), |c| {
+            c.household.address.block = "9".into()
+        })
         .expect("update");
     assert!(!unchanged);
     assert_eq!(doc.heads(), heads);
@@ -73,18 +79,30 @@ fn list_items_merge_by_identity() {
     let (mut a, mut b) = replicas(&case);
     let son = case.household.members[2].id.clone();
     a.update(&author("rep-1", 1), |c| {
-        c.household.members.push(Member::new("ضيف أ", Relation::Other));
+        c.household
+            .members
+            .push(Member::new("ضيف أ", Relation::Other));
     })
     .expect("a");
     b.update(&author("rep-2", 1), |c| {
         c.household.members.retain(|m| m.id != son);
-        c.household.members.push(Member::new("ضيف ب", Relation::Other));
+        c.household
+            .members
+            .push(Member::new("ضيف ب", Relation::Other));
     })
     .expect("b");
     a.merge(&mut b).expect("merge");
     let merged = a.hydrate().expect("hydrate");
-    let names: Vec<_> = merged.household.members.iter().map(|m| m.name_ar.as_str()).collect();
-    assert!(names.contains(&"ضيف أ") && names.contains(&"ضيف ب"), "{names:?}");
+    let names: Vec<_> = merged
+        .household
+        .members
+        .iter()
+        .map(|m| m.name_ar.as_str())
+        .collect();
+    assert!(
+        names.contains(&"ضيف أ") && names.contains(&"ضيف ب"),
+        "{names:?}"
+    );
     assert!(merged.member(&son).is_none());
     assert_eq!(merged.household.members.len(), 5);
 }
@@ -144,7 +162,10 @@ fn same_field_conflict_keeps_both_values_with_author_and_time() {
     assert!(a.conflicts().expect("conflicts").is_empty());
     b.merge(&mut a).expect("merge back");
     assert!(b.conflicts().expect("conflicts").is_empty());
-    assert_eq!(b.hydrate().expect("hydrate").household.members[0].phone, "66222222");
+    assert_eq!(
+        b.hydrate().expect("hydrate").household.members[0].phone,
+        "66222222"
+    );
 }
 
 #[test]
@@ -165,7 +186,10 @@ fn resolving_a_missing_field_is_an_error() {
 #[test]
 fn garbage_and_foreign_documents_are_refused() {
     assert!(matches!(CaseDoc::load(b""), Err(DocError::Empty)));
-    assert!(matches!(CaseDoc::load(b"not automerge at all"), Err(DocError::Corrupt(_))));
+    assert!(matches!(
+        CaseDoc::load(b"not automerge at all"),
+        Err(DocError::Corrupt(_))
+    ));
     let mut good = CaseDoc::create(&realistic_case(5), &author("rep-1", 0)).expect("create");
     let bytes = good.save();
     let truncated = &bytes[..bytes.len() / 2];
@@ -174,7 +198,10 @@ fn garbage_and_foreign_documents_are_refused() {
     let mut other = automerge::AutoCommit::new();
     use automerge::transaction::Transactable;
     other.put(automerge::ROOT, "hello", "world").expect("put");
-    assert!(matches!(CaseDoc::load(&other.save()), Err(DocError::Shape(_))));
+    assert!(matches!(
+        CaseDoc::load(&other.save()),
+        Err(DocError::Shape(_))
+    ));
 }
 
 #[test]
@@ -193,8 +220,10 @@ fn incremental_changes_apply_on_another_replica() {
     let case = realistic_case(8);
     let (mut a, mut b) = replicas(&case);
     let known = b.heads();
-    a.update(&author("rep-1", 1), |c| c.household.address.street = "12".into())
-        .expect("edit");
+    a.update(&author("rep-1", 1), |c| {
+        c.household.address.street = "12".into()
+    })
+    .expect("edit");
     let delta = a.save_after(&known);
     let mut c = b.clone();
     b.load_incremental(&delta).expect("apply");
@@ -206,13 +235,21 @@ fn incremental_changes_apply_on_another_replica() {
     let before = c.heads();
     let mut damaged = changes.clone();
     damaged.push(b"\x85\x6f\x4a\x83garbage".to_vec());
-    assert!(matches!(c.apply_changes(&damaged), Err(DocError::BadChange(_))));
+    assert!(matches!(
+        c.apply_changes(&damaged),
+        Err(DocError::BadChange(_))
+    ));
     assert_eq!(c.heads(), before, "nothing applied");
     let last = changes[0].len() - 1;
     changes[0][last] ^= 0xff;
-    assert!(c.apply_changes(&changes).is_err(), "a flipped byte fails the checksum");
+    assert!(
+        c.apply_changes(&changes).is_err(),
+        "a flipped byte fails the checksum"
+    );
     assert_eq!(c.heads(), before);
-    c.apply_changes(&a.changes_since(&known)).expect("good changes");
-    c.apply_changes(&a.changes_since(&known)).expect("applying twice is harmless");
+    c.apply_changes(&a.changes_since(&known))
+        .expect("good changes");
+    c.apply_changes(&a.changes_since(&known))
+        .expect("applying twice is harmless");
     assert_eq!(c.hydrate().expect("c"), a.hydrate().expect("a"));
 }

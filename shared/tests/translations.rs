@@ -31,7 +31,10 @@ fn both_languages_have_the_same_keys() {
     let en = keys(Lang::En);
     let only_ar: Vec<_> = ar.difference(&en).collect();
     let only_en: Vec<_> = en.difference(&ar).collect();
-    assert!(only_ar.is_empty() && only_en.is_empty(), "only in ar: {only_ar:?}; only in en: {only_en:?}");
+    assert!(
+        only_ar.is_empty() && only_en.is_empty(),
+        "only in ar: {only_ar:?}; only in en: {only_en:?}"
+    );
 }
 
 #[test]
@@ -54,8 +57,14 @@ fn every_code_has_a_message_in_every_language() {
     needed.extend(RequestStatus::ALL.iter().map(|c| c.label_key()));
     needed.extend(Refusal::ALL.iter().map(|c| c.label_key()));
     needed.extend(
-        ["survey-reception", "survey-time-and-answers", "survey-clarity", "survey-speed", "survey-overall"]
-            .map(String::from),
+        [
+            "survey-reception",
+            "survey-time-and-answers",
+            "survey-clarity",
+            "survey-speed",
+            "survey-overall",
+        ]
+        .map(String::from),
     );
     assert_eq!(Channel::ALL.len(), 8, "the policy's eight channels");
     for lang in Lang::ALL {

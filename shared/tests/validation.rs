@@ -49,7 +49,10 @@ fn missing_documents_are_listed_per_kind_and_member() {
         note: String::new(),
     });
     let errors = check(&case);
-    assert_eq!(codes(&errors), vec![Code::DocumentMissing, Code::DocumentMissing]);
+    assert_eq!(
+        codes(&errors),
+        vec![Code::DocumentMissing, Code::DocumentMissing]
+    );
     assert_eq!(errors[0].args["kind"], "document-kind-salary-certificate");
     assert_eq!(errors[0].args["member_id"], spouse.as_str());
     assert_eq!(errors[1].args["kind"], "document-kind-bank-statement");
@@ -72,8 +75,13 @@ fn expiry_is_checked_at_the_submission_date() {
     // The same document was valid for a submission a day earlier.
     let earlier = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
     assert!(
-        validate::submission(&case, &case.requests[0].id, &RequestCatalog::builtin(), earlier)
-            .is_ok()
+        validate::submission(
+            &case,
+            &case.requests[0].id,
+            &RequestCatalog::builtin(),
+            earlier
+        )
+        .is_ok()
     );
 }
 
@@ -144,8 +152,16 @@ fn required_fields_amount_and_declaration() {
 fn bad_field_values_give_errors_not_panics() {
     let mut case = realistic_case(5);
     let nasty = [
-        "", "٠", "😀😀😀😀😀😀😀😀😀😀😀😀", "\u{0000}", "999999999999", "2880201225960000000000",
-        "+", "00", "-1", "\u{202E}288020122596",
+        "",
+        "٠",
+        "😀😀😀😀😀😀😀😀😀😀😀😀",
+        "\u{0000}",
+        "999999999999",
+        "2880201225960000000000",
+        "+",
+        "00",
+        "-1",
+        "\u{202E}288020122596",
     ];
     for value in nasty {
         case.household.members[1].civil_id = value.into();
@@ -156,7 +172,10 @@ fn bad_field_values_give_errors_not_panics() {
     case.household.members[1].civil_id = "28802O122596".into();
     case.household.members[1].phone = "+44 20 7946 0000".into();
     let errors = validate::member(&case.household.members[1], on());
-    assert_eq!(codes(&errors), vec![Code::CivilIdNotDigits, Code::PhoneForeign]);
+    assert_eq!(
+        codes(&errors),
+        vec![Code::CivilIdNotDigits, Code::PhoneForeign]
+    );
 }
 
 #[test]
@@ -167,7 +186,10 @@ fn survey_scores_are_one_to_five() {
     case.surveys[0].overall = Some(9);
     case.surveys[0].clarity = None;
     let errors = validate::survey(&case.surveys[0]);
-    assert_eq!(codes(&errors), vec![Code::ScoreOutOfRange, Code::ScoreOutOfRange]);
+    assert_eq!(
+        codes(&errors),
+        vec![Code::ScoreOutOfRange, Code::ScoreOutOfRange]
+    );
     assert!(errors[1].path.to_string().ends_with(".overall"));
 }
 

@@ -8,10 +8,20 @@ use mandoob_shared::sample::realistic_case;
 use mandoob_shared::workflow::*;
 
 fn t(day: u32, hour: u32) -> Timestamp {
-    Timestamp(Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).single().expect("time"))
+    Timestamp(
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+            .single()
+            .expect("time"),
+    )
 }
 
-fn event(case: &CaseFile, kind: EventKind, role: Role, at: Timestamp, reason: &str) -> WorkflowEvent {
+fn event(
+    case: &CaseFile,
+    kind: EventKind,
+    role: Role,
+    at: Timestamp,
+    reason: &str,
+) -> WorkflowEvent {
     WorkflowEvent {
         id: EventId::generate(),
         kind,
@@ -112,12 +122,27 @@ fn decisions_need_a_reason() {
 #[test]
 fn concurrent_decisions_resolve_the_same_way_on_every_replica() {
     let case = case_with(&[(EventKind::Submitted, Role::Representative, "")]);
-    let hq = Author { user: UserId::new("c-1"), at: t(3, 9) };
+    let hq = Author {
+        user: UserId::new("c-1"),
+        at: t(3, 9),
+    };
     let mut a = CaseDoc::create(&case, &hq).expect("create");
     let mut b = CaseDoc::load(&a.save()).expect("load");
     b.set_actor(automerge::ActorId::from(vec![9; 16]));
-    let accept = event(&case, EventKind::Accepted, Role::Committee, t(3, 10), "مستحق");
-    let reject = event(&case, EventKind::Rejected, Role::Committee, t(3, 10), "غير مستحق");
+    let accept = event(
+        &case,
+        EventKind::Accepted,
+        Role::Committee,
+        t(3, 10),
+        "مستحق",
+    );
+    let reject = event(
+        &case,
+        EventKind::Rejected,
+        Role::Committee,
+        t(3, 10),
+        "غير مستحق",
+    );
     a.update(&hq, |c| c.events.push(accept.clone())).expect("a");
     b.update(&hq, |c| c.events.push(reject.clone())).expect("b");
     let mut a2 = a.clone();
@@ -131,7 +156,10 @@ fn concurrent_decisions_resolve_the_same_way_on_every_replica() {
     assert_eq!(sa, sb);
     let s = &sa[0];
     // One decision wins; the other is kept and shown as refused.
-    assert!(matches!(s.status, RequestStatus::Accepted | RequestStatus::Rejected));
+    assert!(matches!(
+        s.status,
+        RequestStatus::Accepted | RequestStatus::Rejected
+    ));
     assert_eq!(s.refused.len(), 1);
     assert_eq!(s.refused[0].why, Refusal::InvalidTransition);
 }
@@ -140,8 +168,15 @@ fn concurrent_decisions_resolve_the_same_way_on_every_replica() {
 fn calendar_days_due_date_and_overdue() {
     let sla = SlaPolicy::default();
     // Submitted Monday 2 Nov 2026, 23:30 UTC = Tuesday 3 Nov 02:30 in Kuwait.
-    let submitted = Timestamp(Utc.with_ymd_and_hms(2026, 11, 2, 23, 30, 0).single().expect("t"));
-    assert_eq!(kuwait_date(submitted), NaiveDate::from_ymd_opt(2026, 11, 3).expect("d"));
+    let submitted = Timestamp(
+        Utc.with_ymd_and_hms(2026, 11, 2, 23, 30, 0)
+            .single()
+            .expect("t"),
+    );
+    assert_eq!(
+        kuwait_date(submitted),
+        NaiveDate::from_ymd_opt(2026, 11, 3).expect("d")
+    );
     let due = sla.due_date(submitted);
     assert_eq!(due, NaiveDate::from_ymd_opt(2026, 11, 17).expect("d"));
 
@@ -151,9 +186,17 @@ fn calendar_days_due_date_and_overdue() {
     let s = &derive(&case)[0];
     assert_eq!(s.due_date(&sla), Some(due));
     // On the due date (late evening in Kuwait) it is not yet overdue; the next day it is.
-    let due_evening = Timestamp(Utc.with_ymd_and_hms(2026, 11, 17, 20, 0, 0).single().expect("t"));
+    let due_evening = Timestamp(
+        Utc.with_ymd_and_hms(2026, 11, 17, 20, 0, 0)
+            .single()
+            .expect("t"),
+    );
     assert!(!s.is_overdue(&sla, due_evening));
-    let next_day = Timestamp(Utc.with_ymd_and_hms(2026, 11, 17, 21, 0, 0).single().expect("t"));
+    let next_day = Timestamp(
+        Utc.with_ymd_and_hms(2026, 11, 17, 21, 0, 0)
+            .single()
+            .expect("t"),
+    );
     assert!(s.is_overdue(&sla, next_day));
 }
 
@@ -165,10 +208,17 @@ fn working_days_skip_friday_saturday_and_holidays() {
         holidays: vec![NaiveDate::from_ymd_opt(2026, 11, 10).expect("d")],
     };
     // Thursday 5 Nov 2026, 10:00 Kuwait.
-    let start = Timestamp(Utc.with_ymd_and_hms(2026, 11, 5, 7, 0, 0).single().expect("t"));
+    let start = Timestamp(
+        Utc.with_ymd_and_hms(2026, 11, 5, 7, 0, 0)
+            .single()
+            .expect("t"),
+    );
     // Working days after it: Sun 8, Mon 9, (Tue 10 holiday), Wed 11, Thu 12, Sun 15, Mon 16,
     // Tue 17, Wed 18, Thu 19, Sun 22.
-    assert_eq!(sla.due_date(start), NaiveDate::from_ymd_opt(2026, 11, 22).expect("d"));
+    assert_eq!(
+        sla.due_date(start),
+        NaiveDate::from_ymd_opt(2026, 11, 22).expect("d")
+    );
     assert!(!sla.is_working_day(NaiveDate::from_ymd_opt(2026, 11, 6).expect("Fri")));
     assert!(!sla.is_working_day(NaiveDate::from_ymd_opt(2026, 11, 7).expect("Sat")));
     assert!(sla.is_working_day(NaiveDate::from_ymd_opt(2026, 11, 8).expect("Sun")));
@@ -200,7 +250,13 @@ fn waiting_for_information_stops_the_clock() {
 #[test]
 fn events_for_unknown_requests_are_kept_and_reported() {
     let mut case = case_with(&[]);
-    let mut e = event(&case, EventKind::Submitted, Role::Representative, t(2, 1), "");
+    let mut e = event(
+        &case,
+        EventKind::Submitted,
+        Role::Representative,
+        t(2, 1),
+        "",
+    );
     e.request = RequestId::new("elsewhere");
     case.events.push(e);
     assert_eq!(derive(&case)[0].status, RequestStatus::Draft);

@@ -21,7 +21,9 @@ async fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--config" => config = Some(args.next().context("--config needs a file")?.into()),
             "--help" | "-h" => {
-                println!("usage: mandoob-sync-server [--config FILE]\n\nSettings: defaults, then FILE (TOML), then MANDOOB_BIND and MANDOOB_DATA_DIR.");
+                println!(
+                    "usage: mandoob-sync-server [--config FILE]\n\nSettings: defaults, then FILE (TOML), then MANDOOB_BIND and MANDOOB_DATA_DIR."
+                );
                 return Ok(());
             }
             other => anyhow::bail!("unknown argument {other:?} (try --help)"),

@@ -180,15 +180,24 @@ mod tests {
     #[test]
     fn wrong_length_is_refused() {
         assert_eq!(parse("28802012259", today()), Err(CivilIdError::Length(11)));
-        assert_eq!(parse("2880201225961", today()), Err(CivilIdError::Length(13)));
+        assert_eq!(
+            parse("2880201225961", today()),
+            Err(CivilIdError::Length(13))
+        );
         assert_eq!(parse("", today()), Err(CivilIdError::Length(0)));
     }
 
     #[test]
     fn letters_and_symbols_are_refused() {
         assert_eq!(parse("28802O122596", today()), Err(CivilIdError::NotDigits));
-        assert_eq!(parse("288020122596x", today()), Err(CivilIdError::NotDigits));
-        assert_eq!(parse("288/02/0122596", today()), Err(CivilIdError::NotDigits));
+        assert_eq!(
+            parse("288020122596x", today()),
+            Err(CivilIdError::NotDigits)
+        );
+        assert_eq!(
+            parse("288/02/0122596", today()),
+            Err(CivilIdError::NotDigits)
+        );
         // Digits from other scripts that are not Arabic (here Devanagari) are not accepted.
         assert_eq!(parse("२८८०२०१२२५९६", today()), Err(CivilIdError::NotDigits));
     }
@@ -239,7 +248,10 @@ mod tests {
             assert_eq!(parse(&n, today()), Err(CivilIdError::CheckDigit), "{n}");
         }
         // Two swapped neighbouring digits are caught.
-        assert_eq!(parse("288020122956", today()), Err(CivilIdError::CheckDigit));
+        assert_eq!(
+            parse("288020122956", today()),
+            Err(CivilIdError::CheckDigit)
+        );
     }
 
     #[test]

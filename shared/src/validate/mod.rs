@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{RequestCatalog, Scope};
 use crate::doc::FieldPath;
 use crate::ids::RequestId;
-use crate::model::{
-    CaseFile, IncomeSource, Member, Relation, SatisfactionSurvey, domain_enum,
-};
+use crate::model::{CaseFile, IncomeSource, Member, Relation, SatisfactionSurvey, domain_enum};
 
 domain_enum!(
     /// What is wrong. Each code has a message in the translations (`error-<code>`).
@@ -133,9 +131,16 @@ pub fn member(m: &Member, on: NaiveDate) -> Vec<ValidationError> {
     let base = member_path(m);
     let mut errors = Vec::new();
     if m.name_ar.trim().is_empty() {
-        errors.push(ValidationError::new(base.clone().key("name_ar"), Code::Required));
+        errors.push(ValidationError::new(
+            base.clone().key("name_ar"),
+            Code::Required,
+        ));
     }
-    errors.extend(civil_id_field(&m.civil_id, base.clone().key("civil_id"), on));
+    errors.extend(civil_id_field(
+        &m.civil_id,
+        base.clone().key("civil_id"),
+        on,
+    ));
     errors.extend(phone_field(&m.phone, base.clone().key("phone")));
     if let Some(birth) = m.birth_date {
         if birth.0 > on {
@@ -157,9 +162,11 @@ pub fn member(m: &Member, on: NaiveDate) -> Vec<ValidationError> {
 
 /// The member's birth date: as entered, else the one in their civil ID.
 pub fn birth_date_of(m: &Member, on: NaiveDate) -> Option<NaiveDate> {
-    m.birth_date
-        .map(|d| d.0)
-        .or_else(|| civil_id::parse(&m.civil_id, on).ok().map(|id| id.birth_date()))
+    m.birth_date.map(|d| d.0).or_else(|| {
+        civil_id::parse(&m.civil_id, on)
+            .ok()
+            .map(|id| id.birth_date())
+    })
 }
 
 /// Checks the household as a whole: one adult head, no civil ID twice.
@@ -229,7 +236,10 @@ pub fn submission(
     if let Some(head) = head {
         let p = member_path(head);
         if head.civil_id.trim().is_empty() {
-            errors.push(ValidationError::new(p.clone().key("civil_id"), Code::Required));
+            errors.push(ValidationError::new(
+                p.clone().key("civil_id"),
+                Code::Required,
+            ));
         }
         if head.phone.trim().is_empty() {
             errors.push(ValidationError::new(p.key("phone"), Code::Required));
@@ -237,13 +247,19 @@ pub fn submission(
     }
     let addr = FieldPath::default().key("household").key("address");
     if case.household.address.governorate.is_none() {
-        errors.push(ValidationError::new(addr.clone().key("governorate"), Code::Required));
+        errors.push(ValidationError::new(
+            addr.clone().key("governorate"),
+            Code::Required,
+        ));
     }
     if case.household.address.area.trim().is_empty() {
         errors.push(ValidationError::new(addr.key("area"), Code::Required));
     }
     if req.reason.trim().is_empty() {
-        errors.push(ValidationError::new(req_path.clone().key("reason"), Code::Required));
+        errors.push(ValidationError::new(
+            req_path.clone().key("reason"),
+            Code::Required,
+        ));
     }
     let spec = catalog.spec(req.kind);
     match req.amount {
@@ -287,9 +303,9 @@ pub fn submission(
         }
     }
     let has = |kind, member: Option<&Member>| {
-        attached.iter().any(|d| {
-            d.kind == kind && member.is_none_or(|m| d.member.as_ref() == Some(&m.id))
-        })
+        attached
+            .iter()
+            .any(|d| d.kind == kind && member.is_none_or(|m| d.member.as_ref() == Some(&m.id)))
     };
     let missing = |kind: crate::model::DocumentKind, who: Option<&Member>| {
         let mut e = ValidationError::new(req_path.clone().key("documents"), Code::DocumentMissing)
@@ -343,7 +359,11 @@ pub fn submission(
         }
     }
 
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Members with salary or pension income.
@@ -365,11 +385,16 @@ pub fn survey(s: &SatisfactionSurvey) -> Vec<ValidationError> {
     let base = FieldPath::default().key("surveys").item(s.id.as_str());
     s.scores()
         .into_iter()
-        .zip(["reception", "time_and_answers", "clarity", "speed", "overall"])
+        .zip([
+            "reception",
+            "time_and_answers",
+            "clarity",
+            "speed",
+            "overall",
+        ])
         .filter_map(|((_, score), field)| {
             score.filter(|v| !(1..=5).contains(v)).map(|v| {
-                ValidationError::new(base.clone().key(field), Code::ScoreOutOfRange)
-                    .arg("value", v)
+                ValidationError::new(base.clone().key(field), Code::ScoreOutOfRange).arg("value", v)
             })
         })
         .collect()

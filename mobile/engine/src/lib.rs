@@ -1,0 +1,19 @@
+//! The device engine of the field app: everything a representative's device does with data,
+//! without any UI. The app, the tests and the benchmarks drive it through one interface
+//! ([`engine::Command`] in, [`engine::Reply`] and [`engine::Event`] out).
+//!
+//! - [`store`]: SQLite (WAL, append-only migrations): documents, index, blobs, settings;
+//! - [`capture`]: the photo pipeline (orientation, scaling, no metadata, quality checks);
+//! - [`engine`]: the commands, each one transaction;
+//! - [`handle`]: the engine on a background thread, with an async interface (native).
+//!
+//! Architecture invariant: nothing here depends on the UI; the engine compiles for
+//! `wasm32-unknown-unknown` as well as natively.
+
+pub mod capture;
+pub mod engine;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod handle;
+pub mod store;
+
+pub use engine::{Command, Engine, EngineError, Event, Reply};
