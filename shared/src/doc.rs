@@ -26,16 +26,16 @@ use crate::model::CaseFile;
 pub enum DocError {
     /// The bytes are not an automerge document (or are damaged).
     #[error("not a readable case document: {0}")]
-    Corrupt(#[from] automerge::AutomergeError),
+    Corrupt(Box<automerge::AutomergeError>),
     /// The document is automerge, but not a case file this version understands.
     #[error("the document is not a valid case file: {0}")]
-    Shape(#[from] autosurgeon::HydrateError),
+    Shape(Box<autosurgeon::HydrateError>),
     /// Writing the change failed.
     #[error("could not write the change: {0}")]
-    Write(#[from] autosurgeon::ReconcileError),
+    Write(Box<autosurgeon::ReconcileError>),
     /// A change received from another replica cannot be parsed.
     #[error("a received change is damaged: {0}")]
-    BadChange(#[from] automerge::LoadChangeError),
+    BadChange(Box<automerge::LoadChangeError>),
     /// A conflict was resolved at a path that does not exist.
     #[error("no field at {0}")]
     NoSuchField(FieldPath),
@@ -46,6 +46,23 @@ pub enum DocError {
     #[error("case file schema {found} is newer than this app understands ({supported})")]
     NewerSchema { found: u64, supported: u64 },
 }
+
+// The underlying errors are large; boxed, `Result<_, DocError>` stays small on the hot path.
+macro_rules! boxed_from {
+    ($($source:ty => $variant:ident),+ $(,)?) => {
+        $(impl From<$source> for DocError {
+            fn from(e: $source) -> Self {
+                DocError::$variant(Box::new(e))
+            }
+        })+
+    };
+}
+boxed_from!(
+    automerge::AutomergeError => Corrupt,
+    autosurgeon::HydrateError => Shape,
+    autosurgeon::ReconcileError => Write,
+    automerge::LoadChangeError => BadChange,
+);
 
 /// Who makes an edit, and when (by their clock).
 #[derive(Debug, Clone, PartialEq, Eq)]

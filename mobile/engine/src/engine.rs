@@ -446,10 +446,10 @@ impl Engine {
     }
 
     fn cache_take(&mut self, id: &str) -> Result<CaseDoc, EngineError> {
-        if let Some(pos) = self.cache.iter().position(|(k, _)| k == id) {
-            if let Some((_, doc)) = self.cache.remove(pos) {
-                return Ok(doc);
-            }
+        if let Some(pos) = self.cache.iter().position(|(k, _)| k == id)
+            && let Some((_, doc)) = self.cache.remove(pos)
+        {
+            return Ok(doc);
         }
         Ok(self.store.load_doc(id)?)
     }
