@@ -140,11 +140,27 @@ impl CaseReference {
 }
 
 /// A moment in time, stored as an automerge timestamp (milliseconds since the Unix epoch, UTC).
+/// Always whole milliseconds, so a value read back from a document equals the one written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Timestamp(pub DateTime<Utc>);
+#[serde(from = "DateTime<Utc>", into = "DateTime<Utc>")]
+pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
+    /// The moment `at`, truncated to whole milliseconds.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self::from_millis(at.timestamp_millis()).unwrap_or(Self(at))
+    }
+
+    /// Now, by the system clock.
+    pub fn now() -> Self {
+        Self::new(Utc::now())
+    }
+
+    /// The moment as a chrono date-time.
+    pub fn get(self) -> DateTime<Utc> {
+        self.0
+    }
+
     /// The timestamp from milliseconds since the epoch; `None` when out of chrono's range.
     pub fn from_millis(millis: i64) -> Option<Self> {
         Utc.timestamp_millis_opt(millis).single().map(Self)
@@ -158,7 +174,13 @@ impl Timestamp {
 
 impl From<DateTime<Utc>> for Timestamp {
     fn from(value: DateTime<Utc>) -> Self {
-        Self(value)
+        Self::new(value)
+    }
+}
+
+impl From<Timestamp> for DateTime<Utc> {
+    fn from(value: Timestamp) -> Self {
+        value.0
     }
 }
 

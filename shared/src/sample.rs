@@ -69,7 +69,7 @@ fn birth(rng: &mut fastrand::Rng, min_age: i64, max_age: i64, today: NaiveDate) 
 }
 
 fn at(base: chrono::DateTime<Utc>, minutes: i64) -> Timestamp {
-    Timestamp(base + Duration::minutes(minutes))
+    Timestamp::new(base + Duration::minutes(minutes))
 }
 
 /// A household of four (head, spouse, two children) with one submitted monthly-aid request,

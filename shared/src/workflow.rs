@@ -329,5 +329,5 @@ pub fn kuwait_offset() -> FixedOffset {
 
 /// The calendar date in Kuwait at `at`.
 pub fn kuwait_date(at: Timestamp) -> NaiveDate {
-    at.0.with_timezone(&kuwait_offset()).date_naive()
+    at.get().with_timezone(&kuwait_offset()).date_naive()
 }

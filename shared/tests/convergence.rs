@@ -68,7 +68,7 @@ impl World {
         self.clock += 1;
         Author {
             user: UserId::new(format!("user-{replica}")),
-            at: Timestamp(
+            at: Timestamp::new(
                 Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0)
                     .single()
                     .expect("time")

@@ -10,7 +10,7 @@ use mandoob_shared::sample::realistic_case;
 fn author(user: &str, minute: i64) -> Author {
     Author {
         user: UserId::new(user),
-        at: Timestamp(
+        at: Timestamp::new(
             Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0)
                 .single()
                 .expect("time")

@@ -8,7 +8,7 @@ use mandoob_shared::sample::realistic_case;
 use mandoob_shared::workflow::*;
 
 fn t(day: u32, hour: u32) -> Timestamp {
-    Timestamp(
+    Timestamp::new(
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
             .single()
             .expect("time"),
@@ -168,7 +168,7 @@ fn concurrent_decisions_resolve_the_same_way_on_every_replica() {
 fn calendar_days_due_date_and_overdue() {
     let sla = SlaPolicy::default();
     // Submitted Monday 2 Nov 2026, 23:30 UTC = Tuesday 3 Nov 02:30 in Kuwait.
-    let submitted = Timestamp(
+    let submitted = Timestamp::new(
         Utc.with_ymd_and_hms(2026, 11, 2, 23, 30, 0)
             .single()
             .expect("t"),
@@ -186,13 +186,13 @@ fn calendar_days_due_date_and_overdue() {
     let s = &derive(&case)[0];
     assert_eq!(s.due_date(&sla), Some(due));
     // On the due date (late evening in Kuwait) it is not yet overdue; the next day it is.
-    let due_evening = Timestamp(
+    let due_evening = Timestamp::new(
         Utc.with_ymd_and_hms(2026, 11, 17, 20, 0, 0)
             .single()
             .expect("t"),
     );
     assert!(!s.is_overdue(&sla, due_evening));
-    let next_day = Timestamp(
+    let next_day = Timestamp::new(
         Utc.with_ymd_and_hms(2026, 11, 17, 21, 0, 0)
             .single()
             .expect("t"),
@@ -208,7 +208,7 @@ fn working_days_skip_friday_saturday_and_holidays() {
         holidays: vec![NaiveDate::from_ymd_opt(2026, 11, 10).expect("d")],
     };
     // Thursday 5 Nov 2026, 10:00 Kuwait.
-    let start = Timestamp(
+    let start = Timestamp::new(
         Utc.with_ymd_and_hms(2026, 11, 5, 7, 0, 0)
             .single()
             .expect("t"),

@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -261,7 +261,7 @@ pub struct Engine {
 }
 
 fn system_clock() -> Timestamp {
-    Timestamp(Utc::now())
+    Timestamp::now()
 }
 
 impl Engine {
@@ -629,22 +629,28 @@ impl Engine {
                 args.push(phone.unwrap_or_default().into());
                 args.push(format!("%{digits}%").into());
             } else {
+                // Every word typed must start a name word of the household; or the text is
+                // part of the case reference.
                 let tokens = arabic::tokens(text);
-                for (i, token) in tokens.iter().enumerate() {
+                let mut name = String::from("1 = 1");
+                for token in &tokens {
                     let n = args.len();
-                    sql.push_str(&format!(
+                    name.push_str(&format!(
                         " AND c.id IN (SELECT case_id FROM name_tokens WHERE token >= ?{} AND token < ?{})",
                         n + 1,
                         n + 2
                     ));
                     args.push(token.clone().into());
                     args.push(format!("{token}\u{10FFFF}").into());
-                    let _ = i;
                 }
                 if tokens.is_empty() {
-                    sql.push_str(" AND (c.reference LIKE ?1)");
-                    args.push(format!("%{text}%").into());
+                    name = String::from("0 = 1");
                 }
+                args.push(format!("%{text}%").into());
+                sql.push_str(&format!(
+                    " AND (({name}) OR c.reference LIKE ?{})",
+                    args.len()
+                ));
             }
         }
         if let Some(status) = q.status {

@@ -18,15 +18,15 @@ pub struct EngineHandle {
     subscribe: mpsc::UnboundedSender<mpsc::UnboundedSender<Event>>,
 }
 
-/// The engine thread; joins when every handle is dropped.
+/// The engine thread. It ends when every [`EngineHandle`] is dropped; dropping this value
+/// detaches it, [`EngineThread::join`] waits for it (after the handles are dropped).
 #[derive(Debug)]
-pub struct EngineThread(Option<JoinHandle<()>>);
+pub struct EngineThread(JoinHandle<()>);
 
-impl Drop for EngineThread {
-    fn drop(&mut self) {
-        if let Some(t) = self.0.take() {
-            let _ = t.join();
-        }
+impl EngineThread {
+    /// Waits until the engine has stopped and closed its database.
+    pub fn join(self) {
+        let _ = self.0.join();
     }
 }
 
@@ -78,7 +78,7 @@ impl EngineHandle {
         ready_rx
             .recv()
             .map_err(|e| EngineError::Storage(e.to_string()))??;
-        Ok((Self { jobs, subscribe }, EngineThread(Some(thread))))
+        Ok((Self { jobs, subscribe }, EngineThread(thread)))
     }
 
     /// Sends a command and waits for its reply.

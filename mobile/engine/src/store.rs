@@ -304,8 +304,15 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
     }
     let mut ids =
         tx.prepare_cached("INSERT OR IGNORE INTO case_ids (value, case_id) VALUES (?1, ?2)")?;
-    for v in row.civil_ids.iter().chain(&row.phones) {
+    for v in &row.civil_ids {
         ids.execute(params![v, row.id])?;
+    }
+    // Phones in E.164 for exact matches and as national numbers for typed prefixes.
+    for p in &row.phones {
+        ids.execute(params![p, row.id])?;
+        if let Some(national) = p.strip_prefix("+965") {
+            ids.execute(params![national, row.id])?;
+        }
     }
     Ok(())
 }
