@@ -12,7 +12,15 @@ use mandoob_engine::engine::{Edit, Engine, ListQuery, Session};
 use mandoob_shared::ids::*;
 use mandoob_shared::workflow::Role;
 
-const CASES: u64 = 10_000;
+/// 10,000 cases under `cargo bench`; a quick smoke run (100) under `cargo test --all-targets`,
+/// which runs benchmark binaries without `--bench`.
+fn cases() -> u64 {
+    if std::env::args().any(|a| a == "--bench") {
+        10_000
+    } else {
+        100
+    }
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -26,7 +34,7 @@ fn main() {
     let _ = capture(&jolla, &settings).expect("warm-up");
     let mut times = Vec::new();
     let mut bytes = 0;
-    for _ in 0..10 {
+    for _ in 0..if cases() > 100 { 10 } else { 1 } {
         let t = Instant::now();
         let out = capture(&jolla, &settings).expect("capture");
         times.push(t.elapsed());
@@ -37,6 +45,7 @@ fn main() {
     println!("capture_jolla_ms_max {:.1}", percentile(&times, 1.0));
     println!("capture_jolla_output_bytes {bytes}");
 
+    let cases = cases();
     let dir = std::env::temp_dir().join(format!("mandoob-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -52,8 +61,8 @@ fn main() {
             })
             .expect("session");
         let t = Instant::now();
-        engine.seed_samples(CASES, 1).expect("seed");
-        eprintln!("seeded {CASES} cases in {:.1}s", t.elapsed().as_secs_f64());
+        engine.seed_samples(cases, 1).expect("seed");
+        eprintln!("seeded {cases} cases in {:.1}s", t.elapsed().as_secs_f64());
     }
     // Checkpoint the WAL so the size is the database's own.
     {
@@ -62,7 +71,8 @@ fn main() {
             .expect("checkpoint");
     }
     let size = std::fs::metadata(&db).expect("size").len();
-    println!("db_bytes_per_case {}", size / CASES);
+    println!("cases {cases}");
+    println!("db_bytes_per_case {}", size / cases);
 
     let t = Instant::now();
     let mut engine = Engine::open(&db).expect("cold open");

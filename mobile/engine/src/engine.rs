@@ -467,6 +467,16 @@ impl Engine {
         id: &CaseId,
         f: impl FnOnce(&mut CaseFile),
     ) -> Result<(), EngineError> {
+        self.change_case_with(id, f, |_| Ok(()))
+    }
+
+    /// [`Self::change_case`], with more writes (`also`) in the same transaction.
+    fn change_case_with(
+        &mut self,
+        id: &CaseId,
+        f: impl FnOnce(&mut CaseFile),
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), EngineError> {
         let author = self.author()?;
         let mut doc = self.cache_take(id.as_str())?;
         let before = doc.clone();
@@ -478,6 +488,7 @@ impl Engine {
             let changes = doc.changes_since(&heads);
             let row = index_row(&case, &mut doc, &self.sla, true)?;
             self.store.transaction(|tx| {
+                also(tx)?;
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
                 store::write_index(tx, &row)?;
                 Ok(())
@@ -898,27 +909,32 @@ impl Engine {
             expires_on,
         };
         let document = meta.id.clone();
-        // The blobs first, in their own transaction: content-addressed, so a blob left
-        // behind by a failed edit is harmless and is reused if the photo is taken again.
+        // The photo, its thumbnail and the document's metadata land in one transaction.
         let now = author.at.millis();
-        self.store.transaction(|tx| {
-            let mut put = tx.prepare_cached(
-                "INSERT OR IGNORE INTO blobs (sha256, bytes, mime, created_at) VALUES (?1, ?2, 'image/jpeg', ?3)",
-            )?;
-            put.execute(params![shot.sha256, shot.jpeg, now])?;
-            put.execute(params![shot.thumbnail_sha256, shot.thumbnail, now])?;
-            Ok(())
-        })?;
         let req = request.clone();
         let doc_id = document.clone();
-        self.change_case(id, move |c| {
-            c.documents.push(meta);
-            if let Some(req) = req
-                && let Some(r) = c.requests.iter_mut().find(|r| r.id == req)
-            {
-                r.documents.push(doc_id);
-            }
-        })?;
+        let (jpeg, thumb) = (&shot.jpeg, &shot.thumbnail);
+        let (sha, thumb_sha) = (&shot.sha256, &shot.thumbnail_sha256);
+        self.change_case_with(
+            id,
+            move |c| {
+                c.documents.push(meta);
+                if let Some(req) = req
+                    && let Some(r) = c.requests.iter_mut().find(|r| r.id == req)
+                {
+                    r.documents.push(doc_id);
+                }
+            },
+            |tx| {
+                let mut put = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO blobs (sha256, bytes, mime, created_at)
+                     VALUES (?1, ?2, 'image/jpeg', ?3)",
+                )?;
+                put.execute(params![sha, jpeg, now])?;
+                put.execute(params![thumb_sha, thumb, now])?;
+                Ok(())
+            },
+        )?;
         Ok(AttachedPhoto {
             document,
             sha256: shot.sha256,
