@@ -101,6 +101,19 @@ impl CaseDoc {
         Ok(this)
     }
 
+    /// An empty document, to assemble a case from received changes ([`Self::apply_changes`]);
+    /// it hydrates once the change that created the case is in.
+    pub fn empty() -> Self {
+        Self {
+            doc: AutoCommit::new(),
+        }
+    }
+
+    /// Whether the change with this hash is part of the document.
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
     /// Wraps an automerge document (for example one assembled from synced changes).
     pub fn from_automerge(doc: AutoCommit) -> Result<Self, DocError> {
         let this = Self { doc };

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod ids;
 pub mod model;
 pub mod sample;
+pub mod sync;
 pub mod validate;
 pub mod workflow;
 

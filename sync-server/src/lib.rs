@@ -1,21 +1,35 @@
 //! Mandoob's headquarters server, as a library: the binary (`main.rs`) only reads settings,
 //! sets up logging and calls [`serve`]. Tests start it on port 0 with their own shutdown
-//! signal.
+//! signal and data directory.
 //!
-//! This is the server's skeleton: settings, `GET /healthz`, request logging and graceful
-//! shutdown. Sync, blobs, accounts and the HQ console are added as their own modules.
+//! - [`api`]: the device API (sign-in, sync, blobs);
+//! - [`authz`]: what each role may change in a case, checked on every pushed change;
+//! - [`auth`]: argon2id passwords, hashed bearer tokens;
+//! - [`storage`]: the storage trait and its embedded SQLite backend;
+//! - [`admin`]: branches, users, demo data (used by the `admin` command).
 
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod authz;
+pub mod error;
 pub mod settings;
+pub mod storage;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::{Json, Router, routing::get};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub use api::AppState;
 pub use settings::Settings;
+use storage::Storage;
 
 /// What `GET /healthz` answers.
 #[derive(Debug, Serialize)]
@@ -23,6 +37,7 @@ pub struct Health {
     pub status: &'static str,
     pub version: &'static str,
     pub schema_version: u64,
+    pub sync_protocol: u32,
 }
 
 async fn healthz() -> Json<Health> {
@@ -30,24 +45,58 @@ async fn healthz() -> Json<Health> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         schema_version: mandoob_shared::SCHEMA_VERSION,
+        sync_protocol: mandoob_shared::sync::PROTOCOL_VERSION,
     })
 }
 
+/// The state for `storage` with `settings`' limits.
+pub fn state(storage: Arc<dyn Storage>, settings: &Settings) -> AppState {
+    AppState {
+        storage,
+        push_lock: Arc::new(tokio::sync::Mutex::new(())),
+        max_page: settings.max_page,
+    }
+}
+
 /// The HTTP routes.
-pub fn app() -> Router {
+pub fn app(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/login", post(api::login))
+        .route("/api/v1/sync", post(api::sync))
+        .route("/api/v1/blobs/missing", post(api::missing_blobs))
+        .route(
+            "/api/v1/blobs/{sha}",
+            get(api::blob_download)
+                .head(api::blob_status)
+                .patch(api::blob_upload),
+        )
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Opens the storage named by `settings` (the embedded SQLite database in the data directory).
+pub fn open_storage(settings: &Settings) -> Result<Arc<dyn Storage>, storage::StorageError> {
+    Ok(Arc::new(storage::sqlite::SqliteStorage::open(
+        &settings.data_dir,
+    )?))
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     listener: TcpListener,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app())
+) -> anyhow::Result<()> {
+    let storage = open_storage(&settings)?;
+    let router = app(state(storage, &settings), &settings);
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    Ok(())
 }
 
 /// Binds the address in `settings`.

@@ -1,10 +1,27 @@
-//! `mandoob-sync-server [--config FILE]`: runs the HQ server until Ctrl-C or SIGTERM.
+//! `mandoob-sync-server [--config FILE] [serve]`: runs the HQ server until Ctrl-C or SIGTERM.
+//! `mandoob-sync-server [--config FILE] admin …`: administration (see `--help`).
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mandoob_sync_server::{Settings, bind, serve};
+use mandoob_shared::ids::{BranchCode, DeviceCode};
+use mandoob_shared::workflow::Role;
+use mandoob_sync_server::{Settings, admin, bind, open_storage, serve};
 use tracing_subscriber::EnvFilter;
+
+const HELP: &str = "usage: mandoob-sync-server [--config FILE] [COMMAND]
+
+commands:
+  serve                                   run the server (the default)
+  admin create-branch CODE NAME
+  admin create-user ID NAME ROLE BRANCH   password from MANDOOB_PASSWORD or the first line of stdin;
+                                          ROLE: representative, social-researcher, committee, administrator
+  admin revoke-device CODE
+  admin seed-demo [CASES]                 branch QRN, users rep1, research1, committee1, admin
+                                          (password mandoob-demo) and CASES sample cases (default 20)
+
+settings: defaults, then FILE (TOML), then MANDOOB_BIND and MANDOOB_DATA_DIR.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -15,29 +32,76 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let mut args = std::env::args().skip(1);
     let mut config: Option<PathBuf> = None;
+    let mut rest = Vec::new();
+    let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" => config = Some(args.next().context("--config needs a file")?.into()),
             "--help" | "-h" => {
-                println!(
-                    "usage: mandoob-sync-server [--config FILE]\n\nSettings: defaults, then FILE (TOML), then MANDOOB_BIND and MANDOOB_DATA_DIR."
-                );
+                println!("{HELP}");
                 return Ok(());
             }
-            other => anyhow::bail!("unknown argument {other:?} (try --help)"),
+            _ => rest.push(arg),
         }
     }
     let settings = Settings::load(config.as_deref(), |k| std::env::var(k).ok())?;
+    let words: Vec<&str> = rest.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => run(settings).await,
+        ["admin", command @ ..] => admin_command(&settings, command).await,
+        _ => anyhow::bail!("unknown command {rest:?}\n\n{HELP}"),
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
     let (listener, addr) = bind(&settings)
         .await
         .with_context(|| format!("binding {}", settings.bind))?;
     tracing::info!(%addr, data_dir = %settings.data_dir.display(), "mandoob sync server listening");
-    serve(listener, shutdown_signal()).await?;
+    serve(listener, settings, shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<()> {
+    let storage = open_storage(settings)?;
+    match command {
+        ["create-branch", code, name] => {
+            storage.create_branch(&BranchCode::new(*code), name).await?;
+        }
+        ["create-user", id, name, role, branch] => {
+            let role = Role::from_code(role).with_context(|| format!("unknown role {role}"))?;
+            let password = match std::env::var("MANDOOB_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => std::io::stdin()
+                    .lock()
+                    .lines()
+                    .next()
+                    .context("no password on stdin")??,
+            };
+            admin::create_user(
+                storage.as_ref(),
+                id,
+                name,
+                role,
+                &BranchCode::new(*branch),
+                &password,
+            )
+            .await?;
+        }
+        ["revoke-device", code] => {
+            if !storage.revoke_device(&DeviceCode::new(*code)).await? {
+                anyhow::bail!("no device {code}");
+            }
+        }
+        ["seed-demo"] => admin::seed_demo(storage.as_ref(), 20).await?,
+        ["seed-demo", n] => admin::seed_demo(storage.as_ref(), n.parse()?).await?,
+        _ => anyhow::bail!("unknown admin command {command:?}\n\n{HELP}"),
+    }
+    println!("done");
     Ok(())
 }
 

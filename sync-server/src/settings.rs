@@ -13,6 +13,10 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Where the embedded database and blobs live.
     pub data_dir: PathBuf,
+    /// The largest request body accepted (a sync push or a blob part); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The most changes or whole documents in one sync answer.
+    pub max_page: u32,
 }
 
 impl Default for Settings {
@@ -20,6 +24,8 @@ impl Default for Settings {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
+            max_body_bytes: 32 * 1024 * 1024,
+            max_page: 2000,
         }
     }
 }

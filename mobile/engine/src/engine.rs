@@ -174,6 +174,11 @@ pub enum Command {
     },
     Blob(String),
     Stats,
+    PrepareSync {
+        page: u32,
+    },
+    ApplySync(mandoob_shared::sync::SyncResponse),
+    RefusedChanges,
 }
 
 /// The engine's answer to a command.
@@ -188,6 +193,9 @@ pub enum Reply {
     Photo(AttachedPhoto),
     Blob(Option<Vec<u8>>),
     Stats(StorageStats),
+    SyncRequest(mandoob_shared::sync::SyncRequest),
+    SyncApplied(crate::sync::SyncSummary),
+    Refused(Vec<crate::sync::RefusedLocal>),
 }
 
 /// Something the UI may want to react to.
@@ -258,6 +266,7 @@ pub struct Engine {
     cache: VecDeque<(String, CaseDoc)>,
     events: Vec<Event>,
     clock: fn() -> Timestamp,
+    in_flight: crate::sync::InFlight,
 }
 
 fn system_clock() -> Timestamp {
@@ -296,12 +305,46 @@ impl Engine {
             cache: VecDeque::new(),
             events: Vec::new(),
             clock: system_clock,
+            in_flight: crate::sync::InFlight::default(),
         }
     }
 
     /// Uses `clock` instead of the system clock (tests and benchmarks).
     pub fn set_clock(&mut self, clock: fn() -> Timestamp) {
         self.clock = clock;
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub(crate) fn sla(&self) -> &SlaPolicy {
+        &self.sla
+    }
+
+    pub(crate) fn set_in_flight(&mut self, f: crate::sync::InFlight) {
+        self.in_flight = f;
+    }
+
+    pub(crate) fn take_in_flight(&mut self) -> crate::sync::InFlight {
+        std::mem::take(&mut self.in_flight)
+    }
+
+    pub(crate) fn forget_cached(&mut self, id: &str) {
+        self.cache.retain(|(k, _)| k != id);
+    }
+
+    pub(crate) fn push_event(&mut self, e: Event) {
+        self.events.push(e);
+    }
+
+    /// The signed-in session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
     /// Events since the last call.
@@ -347,6 +390,9 @@ impl Engine {
                 .map(Reply::Photo),
             Command::Blob(sha) => self.blob(&sha).map(Reply::Blob),
             Command::Stats => self.stats().map(Reply::Stats),
+            Command::PrepareSync { page } => self.prepare_sync(page).map(Reply::SyncRequest),
+            Command::ApplySync(r) => self.apply_sync(r).map(Reply::SyncApplied),
+            Command::RefusedChanges => self.refused_changes().map(Reply::Refused),
         }
     }
 
@@ -943,6 +989,24 @@ impl Engine {
         })
     }
 
+    /// Photos not yet confirmed on the server.
+    pub fn pending_blobs(&self) -> Result<Vec<String>, EngineError> {
+        let conn = self.store.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT sha256 FROM blobs WHERE uploaded = 0 ORDER BY created_at")?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the server has a blob.
+    pub fn mark_uploaded(&self, sha256: &str) -> Result<(), EngineError> {
+        self.store
+            .conn()
+            .execute("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1", [sha256])?;
+        Ok(())
+    }
+
     /// A stored blob (photo or thumbnail) by its hash.
     pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError> {
         Ok(self
@@ -974,6 +1038,14 @@ impl Engine {
                 "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
             )?,
         })
+    }
+
+    /// A copy of a case's automerge document (export, inspection).
+    pub fn case_doc(&mut self, id: &CaseId) -> Result<CaseDoc, EngineError> {
+        let doc = self.cache_take(id.as_str())?;
+        let copy = doc.clone();
+        self.cache_put(id.as_str().to_owned(), doc);
+        Ok(copy)
     }
 
     /// Imports a whole case document (the server's copy, or a seed), replacing the stored one.

@@ -15,5 +15,8 @@ pub mod engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod handle;
 pub mod store;
+pub mod sync;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sync_client;
 
 pub use engine::{Command, Engine, EngineError, Event, Reply};

@@ -86,6 +86,15 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) STRICT;
     ",
+    // 2: local changes the server refused, kept for audit.
+    "
+    CREATE TABLE refused_changes (
+        case_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// Store failures.

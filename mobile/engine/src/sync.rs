@@ -1,0 +1,299 @@
+//! The device side of sync, without the network: [`Engine::prepare_sync`] builds the request
+//! (every case changed since the server last acknowledged it), [`Engine::apply_sync`] applies
+//! the server's answer. The transport (`sync_client`, reqwest) only carries the bytes, so the
+//! same logic runs natively and in the browser's worker.
+//!
+//! Safe to interrupt anywhere: nothing is marked synced until the server's answer is applied,
+//! and each answer is applied in one transaction. Sending the same push again is harmless
+//! (the server stores each change once).
+
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use mandoob_shared::doc::CaseDoc;
+use mandoob_shared::ids::CaseId;
+use mandoob_shared::sync::{self as wire, Pulled, PushDoc, SyncRequest, SyncResponse};
+
+use crate::engine::{Engine, EngineError, Event, index_row};
+use crate::store::{self, StoreError};
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSummary {
+    pub pushed_cases: u32,
+    pub pushed_changes: u32,
+    pub refused: Vec<RefusedLocal>,
+    pub pulled_cases: u32,
+    pub pulled_changes: u32,
+    pub more: bool,
+}
+
+/// A local change the server refused: kept for audit; the case was reset to the server's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedLocal {
+    pub case: CaseId,
+    pub hash: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What was pushed, kept until the answer arrives.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    heads: HashMap<CaseId, Vec<ChangeHash>>,
+}
+
+fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn heads_from_bytes(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes
+        .chunks_exact(32)
+        .filter_map(|c| ChangeHash::try_from(c).ok())
+        .collect()
+}
+
+impl Engine {
+    fn setting(&self, key: &str) -> Result<Option<String>, EngineError> {
+        Ok(self
+            .store()
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn server_heads(&self, case: &str) -> Result<Vec<ChangeHash>, EngineError> {
+        Ok(self
+            .store()
+            .conn()
+            .query_row(
+                "SELECT heads FROM server_heads WHERE case_id = ?1",
+                [case],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()?
+            .map(|b| heads_from_bytes(&b))
+            .unwrap_or_default())
+    }
+
+    /// The next sync request: local changes the server has not acknowledged, and the cursor.
+    pub fn prepare_sync(&mut self, page: u32) -> Result<SyncRequest, EngineError> {
+        let cursor: u64 = self
+            .setting("sync_cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let whole_after = self.setting("sync_whole_after")?.map(CaseId::new);
+        let unsynced: Vec<String> = {
+            let conn = self.store().conn();
+            let mut stmt =
+                conn.prepare_cached("SELECT id FROM cases WHERE unsynced = 1 ORDER BY id")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut push = Vec::new();
+        let mut in_flight = InFlight::default();
+        for id in unsynced {
+            let known = self.server_heads(&id)?;
+            let mut doc = self.store().load_doc(&id)?;
+            let changes = doc.changes_since(&known);
+            let case = CaseId::new(id);
+            in_flight.heads.insert(case.clone(), doc.heads());
+            if !changes.is_empty() {
+                push.push(PushDoc {
+                    case,
+                    changes: changes.into_iter().map(wire::Bytes).collect(),
+                });
+            }
+        }
+        self.set_in_flight(in_flight);
+        Ok(SyncRequest {
+            protocol: wire::PROTOCOL_VERSION,
+            cursor,
+            whole_after,
+            push,
+            page,
+        })
+    }
+
+    /// Applies the server's answer in one transaction.
+    pub fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
+        wire::check_version(response.protocol).map_err(|e| EngineError::Storage(e.to_string()))?;
+        let in_flight = self.take_in_flight();
+        let mut summary = SyncSummary {
+            more: response.more,
+            ..SyncSummary::default()
+        };
+        let sla = self.sla().clone();
+        let mut changed: Vec<CaseId> = Vec::new();
+        // Work out every new document state first, then write them all in one transaction.
+        let mut writes: Vec<(CaseId, CaseDoc, Vec<Vec<u8>>, bool, Option<Vec<ChangeHash>>)> =
+            Vec::new();
+        let mut refused_rows: Vec<RefusedLocal> = Vec::new();
+
+        for outcome in &response.pushed {
+            summary.pushed_cases += 1;
+            summary.pushed_changes += outcome.accepted;
+            let Some(pushed_heads) = in_flight.heads.get(&outcome.case) else {
+                continue;
+            };
+            if outcome.refused.is_empty() {
+                writes.push((
+                    outcome.case.clone(),
+                    self.store().load_doc(outcome.case.as_str())?,
+                    Vec::new(),
+                    false,
+                    Some(pushed_heads.clone()),
+                ));
+                continue;
+            }
+            for r in &outcome.refused {
+                refused_rows.push(RefusedLocal {
+                    case: outcome.case.clone(),
+                    hash: r.hash.clone(),
+                    code: r.code.clone(),
+                    message: r.message.clone(),
+                });
+            }
+            if let Some(reset) = &outcome.reset {
+                // The server's copy wins; the refused changes stay in the audit table.
+                let mut doc = CaseDoc::load(&reset.0)?;
+                let heads = doc.heads();
+                writes.push((outcome.case.clone(), doc, Vec::new(), true, Some(heads)));
+            }
+        }
+        for pulled in response.pulled {
+            let (case, doc_changes, whole) = match pulled {
+                Pulled::Changes { case, changes } => (
+                    case,
+                    changes.into_iter().map(|b| b.0).collect::<Vec<_>>(),
+                    None,
+                ),
+                Pulled::Whole { case, doc } => (case, Vec::new(), Some(doc.0)),
+            };
+            summary.pulled_cases += 1;
+            summary.pulled_changes += doc_changes.len() as u32;
+            // Start from what this round already computed for the case, else from the store.
+            let pos = writes.iter().position(|w| w.0 == case);
+            let (mut doc, mut appended, mut snapshot, mut server) = match pos {
+                Some(i) => {
+                    let w = writes.remove(i);
+                    (w.1, w.2, w.3, w.4)
+                }
+                None if self.store().has_case(case.as_str())? => {
+                    let heads = self.server_heads(case.as_str())?;
+                    (
+                        self.store().load_doc(case.as_str())?,
+                        Vec::new(),
+                        false,
+                        Some(heads),
+                    )
+                }
+                None => (CaseDoc::empty(), Vec::new(), true, Some(Vec::new())),
+            };
+            let before_heads = doc.heads();
+            let in_sync = server.as_ref() == Some(&before_heads);
+            let before = doc.heads();
+            match whole {
+                Some(bytes) => {
+                    let mut theirs = CaseDoc::load(&bytes)?;
+                    if before.is_empty() {
+                        doc = theirs;
+                        snapshot = true;
+                    } else {
+                        doc.merge(&mut theirs)?;
+                    }
+                }
+                None => doc.apply_changes(&doc_changes)?,
+            }
+            let new_changes = doc.changes_since(&before);
+            appended.extend(new_changes);
+            if in_sync {
+                server = Some(doc.heads());
+            }
+            writes.push((case, doc, appended, snapshot, server));
+        }
+
+        let now_unsynced: Vec<bool> = writes
+            .iter_mut()
+            .map(|(_, doc, _, _, server)| server.as_deref() != Some(doc.heads().as_slice()))
+            .collect();
+        let mut rows = Vec::with_capacity(writes.len());
+        for ((case, doc, _, _, _), unsynced) in writes.iter_mut().zip(&now_unsynced) {
+            let hydrated = doc.hydrate()?;
+            rows.push(index_row(&hydrated, doc, &sla, *unsynced)?);
+            changed.push(case.clone());
+        }
+        let cursor = response.cursor;
+        let whole_after = response.whole_after.clone();
+        self.store_mut().transaction(|tx| {
+            for ((case, doc, appended, snapshot, server), row) in writes.iter_mut().zip(&rows) {
+                store::write_index(tx, row)?;
+                if *snapshot {
+                    store::write_snapshot(tx, case.as_str(), doc)?;
+                } else if !appended.is_empty() {
+                    store::append_changes(tx, case.as_str(), appended, doc)?;
+                }
+                if let Some(heads) = server {
+                    tx.execute(
+                        "INSERT INTO server_heads (case_id, heads) VALUES (?1, ?2)
+                         ON CONFLICT (case_id) DO UPDATE SET heads = excluded.heads",
+                        params![case.as_str(), heads_to_bytes(heads)],
+                    )?;
+                }
+            }
+            for r in &refused_rows {
+                tx.execute(
+                    "INSERT INTO refused_changes (case_id, hash, code, message) VALUES (?1, ?2, ?3, ?4)",
+                    params![r.case.as_str(), r.hash, r.code, r.message],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('sync_cursor', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [cursor.to_string()],
+            )?;
+            match &whole_after {
+                Some(a) => tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('sync_whole_after', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [a.as_str()],
+                )?,
+                None => tx.execute("DELETE FROM settings WHERE key = 'sync_whole_after'", [])?,
+            };
+            Ok::<(), StoreError>(())
+        })?;
+        for (case, doc, _, _, _) in writes {
+            self.forget_cached(case.as_str());
+            let _ = doc;
+        }
+        summary.refused = refused_rows;
+        for case in changed {
+            self.push_event(Event::CaseChanged(case));
+        }
+        Ok(summary)
+    }
+
+    /// Local changes the server refused, newest last.
+    pub fn refused_changes(&self) -> Result<Vec<RefusedLocal>, EngineError> {
+        let conn = self.store().conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT case_id, hash, code, message FROM refused_changes ORDER BY rowid",
+        )?;
+        Ok(stmt
+            .query_map([], |r| {
+                Ok(RefusedLocal {
+                    case: CaseId::new(r.get::<_, String>(0)?),
+                    hash: r.get(1)?,
+                    code: r.get(2)?,
+                    message: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?)
+    }
+}

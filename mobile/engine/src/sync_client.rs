@@ -1,0 +1,223 @@
+//! The sync transport: HTTP to the HQ server with reqwest (rustls). It carries the engine's
+//! [`SyncRequest`]s and photos; the logic of what to send and how to apply the answer is the
+//! engine's ([`crate::sync`]).
+
+use std::time::Duration;
+
+use mandoob_shared::sync::{self as wire, LoginRequest, LoginResponse, MissingBlobs, SyncResponse};
+
+use crate::engine::{Engine, EngineError, Session};
+use crate::sync::SyncSummary;
+
+/// Sync failures, in words the representative can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no connection to the server: {0}")]
+    Offline(String),
+    #[error("the server refused the sign-in or this device: {0}")]
+    Unauthorized(String),
+    #[error("the server answered with an error: {0}")]
+    Server(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// A signed-in connection to the server.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+/// Changes or documents per sync answer.
+pub const PAGE: u32 = 2000;
+/// Photo upload part size: a dropped connection loses at most this much.
+pub const PART: usize = 256 * 1024;
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .gzip(true)
+        .build()
+        .expect("a TLS client can be built")
+}
+
+async fn error_text(resp: reqwest::Response) -> String {
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let message = body["error"].as_str().unwrap_or("no details").to_owned();
+    format!("{status}: {message}")
+}
+
+impl SyncClient {
+    /// A client for `base` (`http://host:port`) with a stored token.
+    pub fn new(base: &str, token: &str) -> Self {
+        Self {
+            http: http(),
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    /// The device's bearer token (kept in the device's settings by the app).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Signs in once (online) and signs the engine in with the answer.
+    pub async fn login(
+        base: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+        engine: &mut Engine,
+    ) -> Result<(Self, LoginResponse), SyncError> {
+        let base = base.trim_end_matches('/');
+        let resp = http()
+            .post(format!("{base}/api/v1/login"))
+            .json(&LoginRequest {
+                username: username.into(),
+                password: password.into(),
+                device_name: device_name.into(),
+            })
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized(error_text(resp).await));
+        }
+        if !resp.status().is_success() {
+            return Err(SyncError::Server(error_text(resp).await));
+        }
+        let login: LoginResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Server(e.to_string()))?;
+        engine.set_session(Session {
+            user: login.user.clone(),
+            role: login.role,
+            branch: login.branch.clone(),
+            device: login.device.clone(),
+        })?;
+        Ok((Self::new(base, &login.token), login))
+    }
+
+    async fn post_sync(&self, body: Vec<u8>) -> Result<SyncResponse, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/sync", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/x-mandoob-sync")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized(error_text(resp).await));
+        }
+        if !resp.status().is_success() {
+            return Err(SyncError::Server(error_text(resp).await));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        wire::decode(&bytes).map_err(|e| SyncError::Server(e.to_string()))
+    }
+
+    /// Pushes, then pulls until up to date; then uploads pending photos.
+    pub async fn sync(&self, engine: &mut Engine) -> Result<SyncSummary, SyncError> {
+        let mut total = SyncSummary::default();
+        loop {
+            let request = engine.prepare_sync(PAGE)?;
+            let response = self.post_sync(wire::encode(&request)).await?;
+            let s = engine.apply_sync(response)?;
+            total.pushed_cases += s.pushed_cases;
+            total.pushed_changes += s.pushed_changes;
+            total.pulled_cases += s.pulled_cases;
+            total.pulled_changes += s.pulled_changes;
+            total.refused.extend(s.refused);
+            if !s.more {
+                break;
+            }
+        }
+        self.upload_photos(engine).await?;
+        Ok(total)
+    }
+
+    /// Uploads the photos the server lacks, resuming partial uploads.
+    pub async fn upload_photos(&self, engine: &mut Engine) -> Result<u32, SyncError> {
+        let pending = engine.pending_blobs()?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/blobs/missing", self.base))
+            .bearer_auth(&self.token)
+            .json(&MissingBlobs {
+                sha256: pending.clone(),
+            })
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(SyncError::Server(error_text(resp).await));
+        }
+        let missing: MissingBlobs = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Server(e.to_string()))?;
+        let mut uploaded = 0;
+        for sha in &pending {
+            if missing.sha256.contains(sha) {
+                let bytes = engine.blob(sha)?.unwrap_or_default();
+                self.upload(sha, &bytes).await?;
+                uploaded += 1;
+            }
+            engine.mark_uploaded(sha)?;
+        }
+        Ok(uploaded)
+    }
+
+    /// Uploads one blob from wherever the server's copy stops.
+    pub async fn upload(&self, sha: &str, bytes: &[u8]) -> Result<(), SyncError> {
+        let url = format!("{}/api/v1/blobs/{sha}", self.base);
+        let head = self
+            .http
+            .head(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if head.status() == reqwest::StatusCode::OK {
+            return Ok(());
+        }
+        let mut offset: usize = head
+            .headers()
+            .get("upload-offset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        while offset < bytes.len() {
+            let end = (offset + PART).min(bytes.len());
+            let resp = self
+                .http
+                .patch(&url)
+                .bearer_auth(&self.token)
+                .header("upload-offset", offset.to_string())
+                .header("upload-length", bytes.len().to_string())
+                .body(bytes[offset..end].to_vec())
+                .send()
+                .await
+                .map_err(|e| SyncError::Offline(e.to_string()))?;
+            if !resp.status().is_success() {
+                return Err(SyncError::Server(error_text(resp).await));
+            }
+            offset = end;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! Administration from the command line: branches, users, a demo.
+
+use chrono::Utc;
+use mandoob_shared::doc::{Author, CaseDoc};
+use mandoob_shared::ids::{BranchCode, UserId};
+use mandoob_shared::sample;
+use mandoob_shared::workflow::Role;
+
+use crate::auth;
+use crate::storage::{Storage, StorageError, UserRecord};
+
+/// Creates a user with an argon2id-hashed password.
+pub async fn create_user(
+    storage: &dyn Storage,
+    id: &str,
+    display_name: &str,
+    role: Role,
+    branch: &BranchCode,
+    password: &str,
+) -> anyhow::Result<()> {
+    if password.chars().count() < 8 {
+        anyhow::bail!("a password has at least 8 characters");
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    storage
+        .create_user(&UserRecord {
+            id: UserId::new(id),
+            display_name: display_name.to_owned(),
+            role,
+            branch: branch.clone(),
+            password_hash: hash,
+            active: true,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Branch QRN with one user per role (password `mandoob-demo`), and `cases` sample cases.
+pub async fn seed_demo(storage: &dyn Storage, cases: u64) -> anyhow::Result<()> {
+    let qrn = BranchCode::new("QRN");
+    match storage.create_branch(&qrn, "فرع القرين").await {
+        Ok(()) | Err(StorageError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    for (id, name, role) in [
+        ("rep1", "مندوب القرين", Role::Representative),
+        ("research1", "الباحث الاجتماعي", Role::SocialResearcher),
+        ("committee1", "عضو لجنة البحث", Role::Committee),
+        ("admin", "مدير النظام", Role::Administrator),
+    ] {
+        if storage.user(&UserId::new(id)).await?.is_none() {
+            create_user(storage, id, name, role, &qrn, "mandoob-demo").await?;
+        }
+    }
+    let author = Author {
+        user: UserId::new("rep1"),
+        at: mandoob_shared::ids::Timestamp::new(Utc::now()),
+    };
+    for seed in 0..cases {
+        let mut case = sample::realistic_case(seed);
+        case.created_by = author.user.clone();
+        for e in &mut case.events {
+            e.actor = author.user.clone();
+        }
+        store_whole(storage, &case, &author).await?;
+    }
+    Ok(())
+}
+
+/// Stores a whole case as its changes (demo data, benchmarks).
+pub async fn store_whole(
+    storage: &dyn Storage,
+    case: &mandoob_shared::model::CaseFile,
+    author: &Author,
+) -> anyhow::Result<()> {
+    let mut doc = CaseDoc::create(case, author)?;
+    let changes: Vec<(String, Vec<u8>)> = doc
+        .automerge()
+        .get_changes(&[])
+        .into_iter()
+        .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
+        .collect();
+    let snapshot = doc.save();
+    storage
+        .store_changes(&case.id, &case.branch, &changes, &snapshot)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! One error type for HTTP handlers: a clear message for the client, internals only in the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::storage::StorageError;
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub enum ApiError {
+    BadRequest(String),
+    Unauthorized(&'static str),
+    Forbidden(String),
+    NotFound(&'static str),
+    Conflict(String),
+    Unprocessable(String),
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.as_str()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, *m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.as_str()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, *m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; see the server log",
+                )
+            }
+        };
+        (status, Json(Body { error: message })).into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict(m) => ApiError::Conflict(m),
+            StorageError::NotFound(_) => ApiError::NotFound("not found"),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

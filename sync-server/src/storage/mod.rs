@@ -1,0 +1,163 @@
+//! Where the server keeps its data, behind one trait so that the embedded SQLite default and a
+//! PostgreSQL backend (for several server instances) serve the same API.
+//!
+//! Architecture invariant: handlers never see SQL; they call [`Storage`].
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
+use mandoob_shared::workflow::Role;
+
+/// Storage failures. Internal details go to the log, not to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error(
+        "the database was written by a newer server (schema {found}, this server knows {known})"
+    )]
+    NewerSchema { found: i64, known: i64 },
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+    pub branch: BranchCode,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// Who a valid token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSession {
+    pub user: UserRecord,
+    pub device: DeviceCode,
+}
+
+/// A device as the administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub code: DeviceCode,
+    pub user: UserId,
+    pub name: String,
+    pub created_at: i64,
+    pub last_sync: Option<i64>,
+    pub revoked: bool,
+}
+
+/// Which cases a reader may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Branch(BranchCode),
+}
+
+impl Scope {
+    /// Whether a case of `branch` is in this scope.
+    pub fn contains(&self, branch: &BranchCode) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Branch(b) => b == branch,
+        }
+    }
+}
+
+/// A case as stored: its branch and its compacted document (all its changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCase {
+    pub branch: BranchCode,
+    pub snapshot: Vec<u8>,
+}
+
+/// A change in the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedChange {
+    pub seq: u64,
+    pub case: CaseId,
+    pub bytes: Vec<u8>,
+}
+
+/// How much of a blob has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobState {
+    Missing,
+    Partial(u64),
+    Complete(u64),
+}
+
+/// The server's storage.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    // -- accounts --
+    async fn create_branch(&self, code: &BranchCode, name: &str) -> Result<(), StorageError>;
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StorageError>;
+    async fn user(&self, id: &UserId) -> Result<Option<UserRecord>, StorageError>;
+    /// Registers a device for `user` with the hash of its token.
+    async fn create_device(
+        &self,
+        user: &UserId,
+        name: &str,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<DeviceCode, StorageError>;
+    /// The session of a token's hash, unless its device is revoked or its user inactive.
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<AuthSession>, StorageError>;
+    async fn revoke_device(&self, device: &DeviceCode) -> Result<bool, StorageError>;
+    async fn devices(&self) -> Result<Vec<DeviceRecord>, StorageError>;
+    async fn touch_device(&self, device: &DeviceCode, now: i64) -> Result<(), StorageError>;
+
+    // -- documents --
+    async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError>;
+    /// Stores changes of one case and its new snapshot in one transaction; each new change
+    /// gets the next sequence number. Changes already stored (same hash) are skipped.
+    /// Returns how many were new.
+    async fn store_changes(
+        &self,
+        case: &CaseId,
+        branch: &BranchCode,
+        changes: &[(String, Vec<u8>)],
+        snapshot: &[u8],
+    ) -> Result<u32, StorageError>;
+    /// Changes in `scope` after `cursor`, at most `limit`, in sequence order.
+    async fn changes_after(
+        &self,
+        scope: &Scope,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<Vec<FeedChange>, StorageError>;
+    /// Whole documents in `scope` with case id after `after`, at most `limit`, and the
+    /// highest sequence number they include.
+    async fn whole_documents(
+        &self,
+        scope: &Scope,
+        after: Option<&CaseId>,
+        limit: u32,
+    ) -> Result<(Vec<(CaseId, Vec<u8>)>, u64), StorageError>;
+    /// The highest sequence number stored.
+    async fn head_sequence(&self) -> Result<u64, StorageError>;
+
+    // -- blobs --
+    async fn blob_state(&self, sha256: &str) -> Result<BlobState, StorageError>;
+    /// Appends bytes at `offset` (which must be the current length) to a partial upload.
+    async fn append_blob(
+        &self,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64, StorageError>;
+    /// The bytes of a partial upload, in order.
+    async fn partial_blob(&self, sha256: &str) -> Result<Vec<u8>, StorageError>;
+    /// Marks an upload complete (after the caller verified the hash).
+    async fn complete_blob(&self, sha256: &str) -> Result<(), StorageError>;
+    /// Drops a partial upload (its bytes did not match its name).
+    async fn discard_blob(&self, sha256: &str) -> Result<(), StorageError>;
+    async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
+}

@@ -1,0 +1,528 @@
+//! The embedded default: one SQLite file in the data directory (WAL, `synchronous=FULL`), so a
+//! change the server acknowledged survives a crash or power loss. Calls run on Tokio's
+//! blocking pool; one connection serializes writers, which also assigns sequence numbers in
+//! commit order (gap-free for readers).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
+use mandoob_shared::workflow::Role;
+
+use super::*;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, documents, the changes feed, blobs.
+    "
+    CREATE TABLE branches (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        branch TEXT NOT NULL REFERENCES branches(code),
+        password_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    ) STRICT;
+    CREATE TABLE devices (
+        code TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        name TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_sync INTEGER,
+        revoked INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        branch TEXT NOT NULL,
+        snapshot BLOB NOT NULL,
+        last_seq INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX cases_by_branch ON cases(branch, id);
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        branch TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        bytes BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX changes_by_branch ON changes(branch, seq);
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE blob_parts (
+        sha256 TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (sha256, offset)
+    ) STRICT, WITHOUT ROWID;
+    ",
+];
+
+/// SQLite storage.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Database(e.to_string())
+}
+
+fn role_of(code: &str) -> Role {
+    Role::from_code(code).unwrap_or(Role::Representative)
+}
+
+impl SqliteStorage {
+    /// Opens (or creates) `mandoob.sqlite` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(data_dir).map_err(db)?;
+        Self::setup(Connection::open(data_dir.join("mandoob.sqlite")).map_err(db)?)
+    }
+
+    /// An in-memory database (unit tests).
+    pub fn in_memory() -> Result<Self, StorageError> {
+        Self::setup(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self, StorageError> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StorageError::NewerSchema {
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| db("storage lock poisoned"))?;
+            f(&mut guard).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(code, msg)
+                    if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StorageError::Conflict(msg.unwrap_or_default())
+                }
+                other => db(other),
+            })
+        })
+        .await
+        .map_err(db)?
+    }
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: UserId::new(r.get::<_, String>(0)?),
+        display_name: r.get(1)?,
+        role: role_of(&r.get::<_, String>(2)?),
+        branch: BranchCode::new(r.get::<_, String>(3)?),
+        password_hash: r.get(4)?,
+        active: r.get(5)?,
+    })
+}
+
+fn scope_sql(scope: &Scope) -> (&'static str, String) {
+    match scope {
+        Scope::All => ("1 = 1 OR ?1 = ''", String::new()),
+        Scope::Branch(b) => ("branch = ?1", b.as_str().to_owned()),
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn create_branch(&self, code: &BranchCode, name: &str) -> Result<(), StorageError> {
+        let (code, name) = (code.as_str().to_owned(), name.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO branches (code, name) VALUES (?1, ?2)",
+                params![code, name],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StorageError> {
+        let u = user.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO users (id, display_name, role, branch, password_hash, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    u.id.as_str(),
+                    u.display_name,
+                    u.role.code(),
+                    u.branch.as_str(),
+                    u.password_hash,
+                    u.active
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn user(&self, id: &UserId) -> Result<Option<UserRecord>, StorageError> {
+        let id = id.as_str().to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT id, display_name, role, branch, password_hash, active FROM users WHERE id = ?1",
+                [id],
+                user_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn create_device(
+        &self,
+        user: &UserId,
+        name: &str,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<DeviceCode, StorageError> {
+        let (user, name, hash) = (
+            user.as_str().to_owned(),
+            name.to_owned(),
+            token_hash.to_vec(),
+        );
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let n: i64 = tx.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?;
+            // Short codes (D1, D2…) keep case references readable: QRN-D7-00042.
+            let code = format!("D{}", n + 1);
+            tx.execute(
+                "INSERT INTO devices (code, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![code, user, name, hash, now],
+            )?;
+            tx.commit()?;
+            Ok(DeviceCode::new(code))
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<AuthSession>, StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code
+                 FROM devices d JOIN users u ON u.id = d.user_id
+                 WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.active = 1",
+                [hash],
+                |r| {
+                    Ok(AuthSession {
+                        user: user_from_row(r)?,
+                        device: DeviceCode::new(r.get::<_, String>(6)?),
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device: &DeviceCode) -> Result<bool, StorageError> {
+        let code = device.as_str().to_owned();
+        self.run(move |c| {
+            c.execute("UPDATE devices SET revoked = 1 WHERE code = ?1", [code])
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceRecord>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(
+                "SELECT code, user_id, name, created_at, last_sync, revoked FROM devices ORDER BY created_at",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(DeviceRecord {
+                    code: DeviceCode::new(r.get::<_, String>(0)?),
+                    user: UserId::new(r.get::<_, String>(1)?),
+                    name: r.get(2)?,
+                    created_at: r.get(3)?,
+                    last_sync: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn touch_device(&self, device: &DeviceCode, now: i64) -> Result<(), StorageError> {
+        let code = device.as_str().to_owned();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE devices SET last_sync = ?2 WHERE code = ?1",
+                params![code, now],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError> {
+        let id = case.as_str().to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT branch, snapshot FROM cases WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(StoredCase {
+                        branch: BranchCode::new(r.get::<_, String>(0)?),
+                        snapshot: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn store_changes(
+        &self,
+        case: &CaseId,
+        branch: &BranchCode,
+        changes: &[(String, Vec<u8>)],
+        snapshot: &[u8],
+    ) -> Result<u32, StorageError> {
+        let (id, branch) = (case.as_str().to_owned(), branch.as_str().to_owned());
+        let (changes, snapshot) = (changes.to_vec(), snapshot.to_vec());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)
+                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
+                params![id, branch, snapshot],
+            )?;
+            let mut new = 0u32;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO changes (case_id, branch, hash, bytes) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (hash) DO NOTHING",
+                )?;
+                for (hash, bytes) in &changes {
+                    new += insert.execute(params![id, branch, hash, bytes])? as u32;
+                }
+            }
+            tx.execute(
+                "UPDATE cases SET last_seq = (SELECT coalesce(max(seq), 0) FROM changes WHERE case_id = ?1) WHERE id = ?1",
+                [&id],
+            )?;
+            tx.commit()?;
+            Ok(new)
+        })
+        .await
+    }
+
+    async fn changes_after(
+        &self,
+        scope: &Scope,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<Vec<FeedChange>, StorageError> {
+        let (filter, arg) = scope_sql(scope);
+        let sql = format!(
+            "SELECT seq, case_id, bytes FROM changes WHERE ({filter}) AND seq > ?2 ORDER BY seq LIMIT ?3"
+        );
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            stmt.query_map(params![arg, cursor as i64, limit], |r| {
+                Ok(FeedChange {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    case: CaseId::new(r.get::<_, String>(1)?),
+                    bytes: r.get(2)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn whole_documents(
+        &self,
+        scope: &Scope,
+        after: Option<&CaseId>,
+        limit: u32,
+    ) -> Result<(Vec<(CaseId, Vec<u8>)>, u64), StorageError> {
+        let (filter, arg) = scope_sql(scope);
+        let after = after.map(|a| a.as_str().to_owned()).unwrap_or_default();
+        let sql = format!(
+            "SELECT id, snapshot FROM cases WHERE ({filter}) AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        self.run(move |c| {
+            // One read transaction: the documents and the sequence they include agree.
+            let tx = c.transaction()?;
+            let head: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?;
+            let docs = {
+                let mut stmt = tx.prepare_cached(&sql)?;
+                stmt.query_map(params![arg, after, limit], |r| {
+                    Ok((CaseId::new(r.get::<_, String>(0)?), r.get::<_, Vec<u8>>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            };
+            tx.commit()?;
+            Ok((docs, head as u64))
+        })
+        .await
+    }
+
+    async fn head_sequence(&self) -> Result<u64, StorageError> {
+        self.run(|c| {
+            c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|v| v as u64)
+        })
+        .await
+    }
+
+    async fn blob_state(&self, sha256: &str) -> Result<BlobState, StorageError> {
+        let sha = sha256.to_owned();
+        self.run(move |c| {
+            if let Some(len) = c
+                .query_row(
+                    "SELECT length(bytes) FROM blobs WHERE sha256 = ?1",
+                    [&sha],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+            {
+                return Ok(BlobState::Complete(len as u64));
+            }
+            let partial: i64 = c.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1",
+                [&sha],
+                |r| r.get(0),
+            )?;
+            Ok(if partial > 0 {
+                BlobState::Partial(partial as u64)
+            } else {
+                BlobState::Missing
+            })
+        })
+        .await
+    }
+
+    async fn append_blob(
+        &self,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64, StorageError> {
+        let (sha, bytes) = (sha256.to_owned(), bytes.to_vec());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let have: i64 = tx.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1",
+                [&sha],
+                |r| r.get(0),
+            )?;
+            if have as u64 != offset {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                    Some(format!("upload is at byte {have}, not {offset}")),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO blob_parts (sha256, offset, bytes) VALUES (?1, ?2, ?3)",
+                params![sha, offset as i64, bytes],
+            )?;
+            tx.commit()?;
+            Ok(have as u64 + bytes.len() as u64)
+        })
+        .await
+    }
+
+    async fn partial_blob(&self, sha256: &str) -> Result<Vec<u8>, StorageError> {
+        let sha = sha256.to_owned();
+        self.run(move |c| {
+            let mut all = Vec::new();
+            let mut stmt =
+                c.prepare("SELECT bytes FROM blob_parts WHERE sha256 = ?1 ORDER BY offset")?;
+            for part in stmt.query_map([&sha], |r| r.get::<_, Vec<u8>>(0))? {
+                all.extend(part?);
+            }
+            Ok(all)
+        })
+        .await
+    }
+
+    async fn complete_blob(&self, sha256: &str) -> Result<(), StorageError> {
+        let sha = sha256.to_owned();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let mut all = Vec::new();
+            {
+                let mut stmt =
+                    tx.prepare("SELECT bytes FROM blob_parts WHERE sha256 = ?1 ORDER BY offset")?;
+                for part in stmt.query_map([&sha], |r| r.get::<_, Vec<u8>>(0))? {
+                    all.extend(part?);
+                }
+            }
+            tx.execute(
+                "INSERT INTO blobs (sha256, bytes) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+                params![sha, all],
+            )?;
+            tx.execute("DELETE FROM blob_parts WHERE sha256 = ?1", [&sha])?;
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn discard_blob(&self, sha256: &str) -> Result<(), StorageError> {
+        let sha = sha256.to_owned();
+        self.run(move |c| {
+            c.execute("DELETE FROM blob_parts WHERE sha256 = ?1", [sha])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let sha = sha256.to_owned();
+        self.run(move |c| {
+            c.query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [sha], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+        .await
+    }
+}
