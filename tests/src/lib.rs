@@ -141,15 +141,14 @@ pub struct Device {
 impl Device {
     /// Enrols a device for `user` against `server`.
     pub async fn enrol(server: &TestServer, user: &str) -> anyhow::Result<Self> {
+        Self::enrol_at(&server.url(""), user).await
+    }
+
+    /// Enrols a device for `user` against the server at `base`.
+    pub async fn enrol_at(base: &str, user: &str) -> anyhow::Result<Self> {
         let mut engine = Engine::in_memory()?;
-        let (client, login) = SyncClient::login(
-            &server.url(""),
-            user,
-            PASSWORD,
-            &format!("{user} phone"),
-            &mut engine,
-        )
-        .await?;
+        let (client, login) =
+            SyncClient::login(base, user, PASSWORD, &format!("{user} phone"), &mut engine).await?;
         Ok(Self {
             engine,
             client,
