@@ -7,7 +7,7 @@ use mandoob_shared::sample;
 use mandoob_shared::workflow::Role;
 
 use crate::auth;
-use crate::storage::{Storage, StorageError, UserRecord};
+use crate::storage::{ImportedCase, Storage, StorageError, UserRecord};
 
 /// Creates a user with an argon2id-hashed password.
 pub async fn create_user(
@@ -59,33 +59,42 @@ pub async fn seed_demo(storage: &dyn Storage, cases: u64) -> anyhow::Result<()> 
         user: UserId::new("rep1"),
         at: mandoob_shared::ids::Timestamp::new(Utc::now()),
     };
-    for seed in 0..cases {
-        let mut case = sample::realistic_case(seed);
-        case.created_by = author.user.clone();
-        for e in &mut case.events {
-            e.actor = author.user.clone();
-        }
-        store_whole(storage, &case, &author).await?;
-    }
+    let samples: Vec<_> = (0..cases)
+        .map(|seed| {
+            let mut case = sample::realistic_case(seed);
+            case.created_by = author.user.clone();
+            for e in &mut case.events {
+                e.actor = author.user.clone();
+            }
+            case
+        })
+        .collect();
+    store_whole(storage, &samples, &author).await?;
     Ok(())
 }
 
-/// Stores a whole case as its changes (demo data, benchmarks).
+/// Stores whole cases as their changes, in one transaction (demo data, benchmarks).
 pub async fn store_whole(
     storage: &dyn Storage,
-    case: &mandoob_shared::model::CaseFile,
+    cases: &[mandoob_shared::model::CaseFile],
     author: &Author,
 ) -> anyhow::Result<()> {
-    let mut doc = CaseDoc::create(case, author)?;
-    let changes: Vec<(String, Vec<u8>)> = doc
-        .automerge()
-        .get_changes(&[])
-        .into_iter()
-        .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
-        .collect();
-    let snapshot = doc.save();
-    storage
-        .store_changes(&case.id, &case.branch, &changes, &snapshot)
-        .await?;
+    let mut items = Vec::with_capacity(cases.len());
+    for case in cases {
+        let mut doc = CaseDoc::create(case, author)?;
+        let changes: Vec<(String, Vec<u8>)> = doc
+            .automerge()
+            .get_changes(&[])
+            .into_iter()
+            .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
+            .collect();
+        items.push(ImportedCase {
+            case: case.id.clone(),
+            branch: case.branch.clone(),
+            changes,
+            snapshot: doc.save(),
+        });
+    }
+    storage.import_cases(items).await?;
     Ok(())
 }

@@ -170,7 +170,11 @@ pub async fn sync(
         more = changes.len() as u32 == page;
         cursor = changes.last().map_or(req.cursor, |c| c.seq);
         whole_after = None;
-        for c in changes {
+        // A device's own changes are not sent back to it (the cursor still moves past them).
+        for c in changes
+            .into_iter()
+            .filter(|c| c.device.as_ref() != Some(&session.device))
+        {
             match pulled.last_mut() {
                 Some(Pulled::Changes { case, changes }) if *case == c.case => {
                     changes.push(wire::Bytes(c.bytes));
@@ -302,7 +306,13 @@ async fn push_one(
         let snapshot = doc.save();
         state
             .storage
-            .store_changes(&push.case, &case.branch, &accepted, &snapshot)
+            .store_changes(
+                &push.case,
+                &case.branch,
+                Some(&session.device),
+                &accepted,
+                &snapshot,
+            )
             .await?;
     }
     if !refused.is_empty() {

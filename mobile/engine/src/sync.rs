@@ -40,6 +40,18 @@ pub struct RefusedLocal {
     pub message: String,
 }
 
+/// The new state of one case, computed before the transaction that writes it.
+struct Pending {
+    case: CaseId,
+    doc: CaseDoc,
+    /// Changes to append to the stored tail.
+    appended: Vec<Vec<u8>>,
+    /// Write a whole snapshot instead (new case, or reset to the server's copy).
+    snapshot: bool,
+    /// The heads the server is known to have, when known.
+    server: Option<Vec<ChangeHash>>,
+}
+
 /// What was pushed, kept until the answer arrives.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
@@ -132,8 +144,7 @@ impl Engine {
         let sla = self.sla().clone();
         let mut changed: Vec<CaseId> = Vec::new();
         // Work out every new document state first, then write them all in one transaction.
-        let mut writes: Vec<(CaseId, CaseDoc, Vec<Vec<u8>>, bool, Option<Vec<ChangeHash>>)> =
-            Vec::new();
+        let mut writes: Vec<Pending> = Vec::new();
         let mut refused_rows: Vec<RefusedLocal> = Vec::new();
 
         for outcome in &response.pushed {
@@ -143,13 +154,13 @@ impl Engine {
                 continue;
             };
             if outcome.refused.is_empty() {
-                writes.push((
-                    outcome.case.clone(),
-                    self.store().load_doc(outcome.case.as_str())?,
-                    Vec::new(),
-                    false,
-                    Some(pushed_heads.clone()),
-                ));
+                writes.push(Pending {
+                    case: outcome.case.clone(),
+                    doc: self.store().load_doc(outcome.case.as_str())?,
+                    appended: Vec::new(),
+                    snapshot: false,
+                    server: Some(pushed_heads.clone()),
+                });
                 continue;
             }
             for r in &outcome.refused {
@@ -164,7 +175,13 @@ impl Engine {
                 // The server's copy wins; the refused changes stay in the audit table.
                 let mut doc = CaseDoc::load(&reset.0)?;
                 let heads = doc.heads();
-                writes.push((outcome.case.clone(), doc, Vec::new(), true, Some(heads)));
+                writes.push(Pending {
+                    case: outcome.case.clone(),
+                    doc,
+                    appended: Vec::new(),
+                    snapshot: true,
+                    server: Some(heads),
+                });
             }
         }
         for pulled in response.pulled {
@@ -179,11 +196,11 @@ impl Engine {
             summary.pulled_cases += 1;
             summary.pulled_changes += doc_changes.len() as u32;
             // Start from what this round already computed for the case, else from the store.
-            let pos = writes.iter().position(|w| w.0 == case);
+            let pos = writes.iter().position(|w| w.case == case);
             let (mut doc, mut appended, mut snapshot, mut server) = match pos {
                 Some(i) => {
                     let w = writes.remove(i);
-                    (w.1, w.2, w.3, w.4)
+                    (w.doc, w.appended, w.snapshot, w.server)
                 }
                 None if self.store().has_case(case.as_str())? => {
                     let heads = self.server_heads(case.as_str())?;
@@ -216,15 +233,21 @@ impl Engine {
             if in_sync {
                 server = Some(doc.heads());
             }
-            writes.push((case, doc, appended, snapshot, server));
+            writes.push(Pending {
+                case,
+                doc,
+                appended,
+                snapshot,
+                server,
+            });
         }
 
         let now_unsynced: Vec<bool> = writes
             .iter_mut()
-            .map(|(_, doc, _, _, server)| server.as_deref() != Some(doc.heads().as_slice()))
+            .map(|w| w.server.as_deref() != Some(w.doc.heads().as_slice()))
             .collect();
         let mut rows = Vec::with_capacity(writes.len());
-        for ((case, doc, _, _, _), unsynced) in writes.iter_mut().zip(&now_unsynced) {
+        for (Pending { case, doc, .. }, unsynced) in writes.iter_mut().zip(&now_unsynced) {
             let hydrated = doc.hydrate()?;
             rows.push(index_row(&hydrated, doc, &sla, *unsynced)?);
             changed.push(case.clone());
@@ -232,7 +255,7 @@ impl Engine {
         let cursor = response.cursor;
         let whole_after = response.whole_after.clone();
         self.store_mut().transaction(|tx| {
-            for ((case, doc, appended, snapshot, server), row) in writes.iter_mut().zip(&rows) {
+            for (Pending { case, doc, appended, snapshot, server }, row) in writes.iter_mut().zip(&rows) {
                 store::write_index(tx, row)?;
                 if *snapshot {
                     store::write_snapshot(tx, case.as_str(), doc)?;
@@ -268,9 +291,8 @@ impl Engine {
             };
             Ok::<(), StoreError>(())
         })?;
-        for (case, doc, _, _, _) in writes {
-            self.forget_cached(case.as_str());
-            let _ = doc;
+        for w in writes {
+            self.forget_cached(w.case.as_str());
         }
         summary.refused = refused_rows;
         for case in changed {

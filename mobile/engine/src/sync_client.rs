@@ -28,6 +28,22 @@ pub struct SyncClient {
     http: reqwest::Client,
     base: String,
     token: String,
+    counters: std::sync::Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: std::sync::atomic::AtomicU64,
+    sent: std::sync::atomic::AtomicU64,
+    received: std::sync::atomic::AtomicU64,
+}
+
+/// Traffic of a client: requests and sync payload bytes (before HTTP compression).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrafficStats {
+    pub requests: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
 }
 
 /// Changes or documents per sync answer.
@@ -58,7 +74,33 @@ impl SyncClient {
             http: http(),
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            counters: Default::default(),
         }
+    }
+
+    /// Requests and bytes so far.
+    pub fn stats(&self) -> TrafficStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        TrafficStats {
+            requests: self.counters.requests.load(Relaxed),
+            bytes_sent: self.counters.sent.load(Relaxed),
+            bytes_received: self.counters.received.load(Relaxed),
+        }
+    }
+
+    /// Starts counting again.
+    pub fn reset_stats(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.counters.requests.store(0, Relaxed);
+        self.counters.sent.store(0, Relaxed);
+        self.counters.received.store(0, Relaxed);
+    }
+
+    fn count(&self, sent: usize, received: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.counters.requests.fetch_add(1, Relaxed);
+        self.counters.sent.fetch_add(sent as u64, Relaxed);
+        self.counters.received.fetch_add(received as u64, Relaxed);
     }
 
     /// The device's bearer token (kept in the device's settings by the app).
@@ -105,6 +147,7 @@ impl SyncClient {
     }
 
     async fn post_sync(&self, body: Vec<u8>) -> Result<SyncResponse, SyncError> {
+        let sent = body.len();
         let resp = self
             .http
             .post(format!("{}/api/v1/sync", self.base))
@@ -124,6 +167,7 @@ impl SyncClient {
             .bytes()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
+        self.count(sent, bytes.len());
         wire::decode(&bytes).map_err(|e| SyncError::Server(e.to_string()))
     }
 

@@ -82,7 +82,18 @@ pub struct StoredCase {
 pub struct FeedChange {
     pub seq: u64,
     pub case: CaseId,
+    /// The device that pushed it (none for changes made on the server).
+    pub device: Option<DeviceCode>,
     pub bytes: Vec<u8>,
+}
+
+/// A whole case to import: its changes (hash, bytes) and compacted snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedCase {
+    pub case: CaseId,
+    pub branch: BranchCode,
+    pub changes: Vec<(String, Vec<u8>)>,
+    pub snapshot: Vec<u8>,
 }
 
 /// How much of a blob has arrived.
@@ -123,9 +134,12 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         case: &CaseId,
         branch: &BranchCode,
+        device: Option<&DeviceCode>,
         changes: &[(String, Vec<u8>)],
         snapshot: &[u8],
     ) -> Result<u32, StorageError>;
+    /// Stores many whole cases in one transaction (imports, demo data, benchmarks).
+    async fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<(), StorageError>;
     /// Changes in `scope` after `cursor`, at most `limit`, in sequence order.
     async fn changes_after(
         &self,

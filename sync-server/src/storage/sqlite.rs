@@ -64,6 +64,8 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sha256, offset)
     ) STRICT, WITHOUT ROWID;
     ",
+    // 2: which device pushed a change, so its own changes are not sent back to it.
+    "ALTER TABLE changes ADD COLUMN device TEXT;",
 ];
 
 /// SQLite storage.
@@ -151,6 +153,33 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
         password_hash: r.get(4)?,
         active: r.get(5)?,
     })
+}
+
+/// One case's changes and snapshot; returns how many changes were new.
+fn store_case(
+    tx: &rusqlite::Transaction<'_>,
+    item: &ImportedCase,
+    device: Option<&str>,
+) -> rusqlite::Result<u32> {
+    let id = item.case.as_str();
+    tx.execute(
+        "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)
+         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
+        params![id, item.branch.as_str(), item.snapshot],
+    )?;
+    let mut new = 0u32;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO changes (case_id, branch, hash, bytes, device) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (hash) DO NOTHING",
+    )?;
+    for (hash, bytes) in &item.changes {
+        new += insert.execute(params![id, item.branch.as_str(), hash, bytes, device])? as u32;
+    }
+    tx.execute(
+        "UPDATE cases SET last_seq = (SELECT coalesce(max(seq), 0) FROM changes WHERE case_id = ?1) WHERE id = ?1",
+        [id],
+    )?;
+    Ok(new)
 }
 
 fn scope_sql(scope: &Scope) -> (&'static str, String) {
@@ -317,34 +346,33 @@ impl Storage for SqliteStorage {
         &self,
         case: &CaseId,
         branch: &BranchCode,
+        device: Option<&DeviceCode>,
         changes: &[(String, Vec<u8>)],
         snapshot: &[u8],
     ) -> Result<u32, StorageError> {
-        let (id, branch) = (case.as_str().to_owned(), branch.as_str().to_owned());
-        let (changes, snapshot) = (changes.to_vec(), snapshot.to_vec());
+        let item = ImportedCase {
+            case: case.clone(),
+            branch: branch.clone(),
+            changes: changes.to_vec(),
+            snapshot: snapshot.to_vec(),
+        };
+        let device = device.map(|d| d.as_str().to_owned());
         self.run(move |c| {
             let tx = c.transaction()?;
-            tx.execute(
-                "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)
-                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
-                params![id, branch, snapshot],
-            )?;
-            let mut new = 0u32;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO changes (case_id, branch, hash, bytes) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (hash) DO NOTHING",
-                )?;
-                for (hash, bytes) in &changes {
-                    new += insert.execute(params![id, branch, hash, bytes])? as u32;
-                }
-            }
-            tx.execute(
-                "UPDATE cases SET last_seq = (SELECT coalesce(max(seq), 0) FROM changes WHERE case_id = ?1) WHERE id = ?1",
-                [&id],
-            )?;
+            let new = store_case(&tx, &item, device.as_deref())?;
             tx.commit()?;
             Ok(new)
+        })
+        .await
+    }
+
+    async fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<(), StorageError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for item in &cases {
+                store_case(&tx, item, None)?;
+            }
+            tx.commit()
         })
         .await
     }
@@ -357,7 +385,7 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<FeedChange>, StorageError> {
         let (filter, arg) = scope_sql(scope);
         let sql = format!(
-            "SELECT seq, case_id, bytes FROM changes WHERE ({filter}) AND seq > ?2 ORDER BY seq LIMIT ?3"
+            "SELECT seq, case_id, bytes, device FROM changes WHERE ({filter}) AND seq > ?2 ORDER BY seq LIMIT ?3"
         );
         self.run(move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
@@ -366,6 +394,7 @@ impl Storage for SqliteStorage {
                     seq: r.get::<_, i64>(0)? as u64,
                     case: CaseId::new(r.get::<_, String>(1)?),
                     bytes: r.get(2)?,
+                    device: r.get::<_, Option<String>>(3)?.map(DeviceCode::new),
                 })
             })?
             .collect()
