@@ -277,6 +277,31 @@ impl CaseDoc {
         Ok(found)
     }
 
+    /// Whether any field holds concurrent values (stops at the first; cheaper than
+    /// [`Self::conflicts`], for list badges).
+    pub fn has_conflicts(&self) -> Result<bool, DocError> {
+        fn walk(doc: &AutoCommit, obj: &ObjId) -> Result<bool, DocError> {
+            let props: Vec<Prop> = match doc.object_type(obj)? {
+                ObjType::Map | ObjType::Table => doc.keys(obj).map(Prop::Map).collect(),
+                ObjType::List => (0..doc.length(obj)).map(Prop::Seq).collect(),
+                ObjType::Text => return Ok(false),
+            };
+            for prop in props {
+                let all = doc.get_all(obj, prop)?;
+                if all.len() > 1 {
+                    return Ok(true);
+                }
+                if let Some((Value::Object(_), child)) = all.into_iter().next()
+                    && walk(doc, &child)?
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        walk(&self.doc, &automerge::ROOT)
+    }
+
     /// The concurrent values of one field (empty when the field holds a single value).
     pub fn conflicts_at(&mut self, path: &FieldPath) -> Result<Vec<ConflictValue>, DocError> {
         Ok(self

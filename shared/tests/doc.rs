@@ -144,6 +144,7 @@ fn same_field_conflict_keeps_both_values_with_author_and_time() {
     assert_eq!(values.iter().filter(|v| v.shown).count(), 1);
     let all = a.conflicts().expect("conflicts");
     assert_eq!(all.len(), 1);
+    assert!(a.has_conflicts().expect("walk"));
     assert_eq!(all[0].path, path);
     assert_eq!(
         FieldPath::parse(&path.to_string()).as_ref(),
@@ -160,6 +161,7 @@ fn same_field_conflict_keeps_both_values_with_author_and_time() {
     a.resolve(&path, &serde_json::json!("66222222"), &author("rep-1", 10))
         .expect("resolve");
     assert!(a.conflicts().expect("conflicts").is_empty());
+    assert!(!a.has_conflicts().expect("walk"));
     b.merge(&mut a).expect("merge back");
     assert!(b.conflicts().expect("conflicts").is_empty());
     assert_eq!(

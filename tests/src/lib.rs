@@ -82,7 +82,12 @@ impl TestServer {
 
     /// Starts the server on existing settings (for restarts).
     pub async fn start_on(settings: Settings) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on_port(settings, 0).await
+    }
+
+    /// Starts the server on existing settings and a given loopback port (0: any).
+    pub async fn start_on_port(settings: Settings, port: u16) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let data_dir = settings.data_dir.clone();

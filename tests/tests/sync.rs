@@ -395,3 +395,49 @@ async fn photo_uploads_resume_and_wrong_bytes_are_refused() -> anyhow::Result<()
     assert!(server.storage()?.blob(&wrong).await?.is_none());
     Ok(())
 }
+
+#[tokio::test]
+async fn offline_is_reported_and_retries_reach_the_server_when_it_returns() -> anyhow::Result<()> {
+    use mandoob_engine::engine::{Event, SyncState};
+    use mandoob_engine::sync_client::{SyncClient, SyncError};
+    let server = TestServer::start().await?;
+    let data_dir = server.data_dir.clone();
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    import_sample(&mut rep, 4);
+    server.stop().await?;
+    // A free port the server will come back on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let client = SyncClient::new(&format!("http://127.0.0.1:{port}"), rep.client.token());
+    rep.engine.take_events();
+    let err = client.sync(&mut rep.engine).await.expect_err("offline");
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    assert!(
+        rep.engine
+            .take_events()
+            .contains(&Event::SyncState(SyncState::Offline))
+    );
+    let restart = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let settings = mandoob_sync_server::Settings {
+            data_dir,
+            ..Default::default()
+        };
+        TestServer::start_on_port(settings, port).await
+    });
+    let summary = client.sync_with_retry(&mut rep.engine, 6).await?;
+    assert_eq!(summary.pushed_cases, 1);
+    let events = rep.engine.take_events();
+    assert!(
+        events.contains(&Event::SyncState(SyncState::UpToDate)),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::SyncProgress { .. }))
+    );
+    let _server = restart.await??;
+    Ok(())
+}

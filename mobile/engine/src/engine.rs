@@ -202,6 +202,22 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     CaseChanged(CaseId),
+    SyncState(SyncState),
+    /// Documents and bytes moved so far in the current sync.
+    SyncProgress {
+        documents: u64,
+        bytes: u64,
+    },
+}
+
+/// Where sync stands, for the badge and the sync screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncState {
+    Offline,
+    Syncing,
+    UpToDate,
+    /// In words the representative can act on.
+    Error(String),
 }
 
 /// Why a command failed. Nothing is written when a command fails.
@@ -338,7 +354,8 @@ impl Engine {
         self.cache.retain(|(k, _)| k != id);
     }
 
-    pub(crate) fn push_event(&mut self, e: Event) {
+    /// Queues an event for the UI (the sync transport reports its state this way).
+    pub fn push_event(&mut self, e: Event) {
         self.events.push(e);
     }
 
@@ -480,7 +497,7 @@ impl Engine {
             case.household.members.push(head);
             case.household.address = new.address;
             let mut doc = CaseDoc::create(&case, &author)?;
-            let row = index_row(&case, &mut doc, &self.sla, true)?;
+            let row = index_row(&case, &doc, &self.sla, true)?;
             store::write_index(tx, &row)?;
             store::write_snapshot(tx, case.id.as_str(), &mut doc)?;
             Ok((case.id, doc))
@@ -532,7 +549,7 @@ impl Engine {
                 return Ok(false);
             };
             let changes = doc.changes_since(&heads);
-            let row = index_row(&case, &mut doc, &self.sla, true)?;
+            let row = index_row(&case, &doc, &self.sla, true)?;
             self.store.transaction(|tx| {
                 also(tx)?;
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
@@ -599,7 +616,7 @@ impl Engine {
             doc.resolve(path, value, &author)?;
             let changes = doc.changes_since(&heads);
             let case = doc.hydrate()?;
-            let row = index_row(&case, &mut doc, &self.sla, true)?;
+            let row = index_row(&case, &doc, &self.sla, true)?;
             self.store.transaction(|tx| {
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
                 store::write_index(tx, &row)
@@ -1075,7 +1092,7 @@ impl Engine {
                 for i in start..end {
                     let case = sample::realistic_case(first_seed + i);
                     let mut doc = CaseDoc::create(&case, &author)?;
-                    let row = index_row(&case, &mut doc, &sla, false)?;
+                    let row = index_row(&case, &doc, &sla, false)?;
                     store::write_index(tx, &row)?;
                     store::write_snapshot(tx, case.id.as_str(), &mut doc)?;
                 }
@@ -1126,7 +1143,7 @@ fn apply_edit(c: &mut CaseFile, edit: Edit) {
 /// The index row of a case: what lists and search need.
 pub fn index_row(
     case: &CaseFile,
-    doc: &mut CaseDoc,
+    doc: &CaseDoc,
     sla: &SlaPolicy,
     unsynced: bool,
 ) -> Result<IndexRow, mandoob_shared::DocError> {
@@ -1163,7 +1180,7 @@ pub fn index_row(
         .contacts
         .iter()
         .any(|c| c.follow_up_on.is_some() && !c.follow_up_done);
-    let conflicts = !doc.conflicts()?.is_empty();
+    let conflicts = doc.has_conflicts()?;
     let updated_at = case
         .events
         .iter()

@@ -249,6 +249,22 @@ pub fn write_snapshot(
     Ok(())
 }
 
+/// Writes saved document bytes as the snapshot of a case (received whole from the server, so
+/// not saved again) and drops its change tail.
+pub fn write_snapshot_bytes(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO snapshots (case_id, bytes) VALUES (?1, ?2)
+         ON CONFLICT (case_id) DO UPDATE SET bytes = excluded.bytes",
+        params![case_id, bytes],
+    )?;
+    tx.execute("DELETE FROM changes WHERE case_id = ?1", [case_id])?;
+    Ok(())
+}
+
 /// Appends encoded changes to a case's tail; compacts when the tail is long. `doc` is the
 /// document with the changes already applied.
 pub fn append_changes(

@@ -50,6 +50,8 @@ struct Pending {
     snapshot: bool,
     /// The heads the server is known to have, when known.
     server: Option<Vec<ChangeHash>>,
+    /// The document's bytes as received, when it is stored as received.
+    received: Option<Vec<u8>>,
 }
 
 /// What was pushed, kept until the answer arrives.
@@ -160,6 +162,7 @@ impl Engine {
                     appended: Vec::new(),
                     snapshot: false,
                     server: Some(pushed_heads.clone()),
+                    received: None,
                 });
                 continue;
             }
@@ -181,6 +184,7 @@ impl Engine {
                     appended: Vec::new(),
                     snapshot: true,
                     server: Some(heads),
+                    received: Some(reset.0.clone()),
                 });
             }
         }
@@ -213,6 +217,7 @@ impl Engine {
                 }
                 None => (CaseDoc::empty(), Vec::new(), true, Some(Vec::new())),
             };
+            let mut received = None;
             let before_heads = doc.heads();
             let in_sync = server.as_ref() == Some(&before_heads);
             let before = doc.heads();
@@ -222,14 +227,16 @@ impl Engine {
                     if before.is_empty() {
                         doc = theirs;
                         snapshot = true;
+                        received = Some(bytes);
                     } else {
                         doc.merge(&mut theirs)?;
                     }
                 }
                 None => doc.apply_changes(&doc_changes)?,
             }
-            let new_changes = doc.changes_since(&before);
-            appended.extend(new_changes);
+            if !snapshot {
+                appended.extend(doc.changes_since(&before));
+            }
             if in_sync {
                 server = Some(doc.heads());
             }
@@ -239,6 +246,7 @@ impl Engine {
                 appended,
                 snapshot,
                 server,
+                received,
             });
         }
 
@@ -246,18 +254,18 @@ impl Engine {
             .iter_mut()
             .map(|w| w.server.as_deref() != Some(w.doc.heads().as_slice()))
             .collect();
-        let mut rows = Vec::with_capacity(writes.len());
-        for (Pending { case, doc, .. }, unsynced) in writes.iter_mut().zip(&now_unsynced) {
-            let hydrated = doc.hydrate()?;
-            rows.push(index_row(&hydrated, doc, &sla, *unsynced)?);
-            changed.push(case.clone());
-        }
+        let rows = index_rows(&writes, &now_unsynced, &sla)?;
+        changed.extend(writes.iter().map(|w| w.case.clone()));
         let cursor = response.cursor;
         let whole_after = response.whole_after.clone();
         self.store_mut().transaction(|tx| {
-            for (Pending { case, doc, appended, snapshot, server }, row) in writes.iter_mut().zip(&rows) {
+            for (Pending { case, doc, appended, snapshot, server, received }, row) in
+                writes.iter_mut().zip(&rows)
+            {
                 store::write_index(tx, row)?;
-                if *snapshot {
+                if let Some(bytes) = received {
+                    store::write_snapshot_bytes(tx, case.as_str(), bytes)?;
+                } else if *snapshot {
                     store::write_snapshot(tx, case.as_str(), doc)?;
                 } else if !appended.is_empty() {
                     store::append_changes(tx, case.as_str(), appended, doc)?;
@@ -318,4 +326,47 @@ impl Engine {
             })?
             .collect::<Result<_, _>>()?)
     }
+}
+
+/// Index rows of the new documents: hydrating is most of a first sync's work, so natively it
+/// is spread over the machine's cores.
+fn index_rows(
+    writes: &[Pending],
+    unsynced: &[bool],
+    sla: &mandoob_shared::workflow::SlaPolicy,
+) -> Result<Vec<store::IndexRow>, EngineError> {
+    let one = |(w, u): (&Pending, &bool)| -> Result<store::IndexRow, EngineError> {
+        let case = w.doc.hydrate()?;
+        Ok(index_row(&case, &w.doc, sla, *u)?)
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads > 1 && writes.len() >= 64 {
+            let chunk = writes.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<_>, EngineError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = writes
+                    .chunks(chunk)
+                    .zip(unsynced.chunks(chunk))
+                    .map(|(w, u)| s.spawn(move || w.iter().zip(u).map(one).collect()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(EngineError::Storage("indexing thread panicked".into()))
+                        })
+                    })
+                    .collect()
+            });
+            let mut rows = Vec::with_capacity(writes.len());
+            for p in parts {
+                rows.extend(p?);
+            }
+            return Ok(rows);
+        }
+    }
+    writes.iter().zip(unsynced).map(one).collect()
 }

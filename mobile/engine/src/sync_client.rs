@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mandoob_shared::sync::{self as wire, LoginRequest, LoginResponse, MissingBlobs, SyncResponse};
 
-use crate::engine::{Engine, EngineError, Session};
+use crate::engine::{Engine, EngineError, Event, Session, SyncState};
 use crate::sync::SyncSummary;
 
 /// Sync failures, in words the representative can act on.
@@ -171,13 +171,53 @@ impl SyncClient {
         wire::decode(&bytes).map_err(|e| SyncError::Server(e.to_string()))
     }
 
+    /// Syncs, retrying with exponential backoff (0.5 s, 1 s, 2 s, …) while the server cannot
+    /// be reached or fails; a refused sign-in is not retried. Reports its state as events.
+    pub async fn sync_with_retry(
+        &self,
+        engine: &mut Engine,
+        attempts: u32,
+    ) -> Result<SyncSummary, SyncError> {
+        let mut delay = Duration::from_millis(500);
+        let mut attempt = 1;
+        loop {
+            match self.sync(engine).await {
+                Ok(s) => return Ok(s),
+                Err(SyncError::Offline(_) | SyncError::Server(_)) if attempt < attempts => {
+                    runtime_free_sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(60));
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Pushes, then pulls until up to date; then uploads pending photos.
     pub async fn sync(&self, engine: &mut Engine) -> Result<SyncSummary, SyncError> {
+        engine.push_event(Event::SyncState(SyncState::Syncing));
+        let result = self.sync_inner(engine).await;
+        engine.push_event(Event::SyncState(match &result {
+            Ok(_) => SyncState::UpToDate,
+            Err(SyncError::Offline(_)) => SyncState::Offline,
+            Err(e) => SyncState::Error(e.to_string()),
+        }));
+        result
+    }
+
+    async fn sync_inner(&self, engine: &mut Engine) -> Result<SyncSummary, SyncError> {
         let mut total = SyncSummary::default();
+        let mut documents = 0u64;
         loop {
             let request = engine.prepare_sync(PAGE)?;
             let response = self.post_sync(wire::encode(&request)).await?;
+            documents += (response.pushed.len() + response.pulled.len()) as u64;
             let s = engine.apply_sync(response)?;
+            let t = self.stats();
+            engine.push_event(Event::SyncProgress {
+                documents,
+                bytes: t.bytes_sent + t.bytes_received,
+            });
             total.pushed_cases += s.pushed_cases;
             total.pushed_changes += s.pushed_changes;
             total.pulled_cases += s.pulled_cases;
@@ -264,4 +304,15 @@ impl SyncClient {
         }
         Ok(())
     }
+}
+
+/// A timer that works on any async runtime (the engine does not depend on Tokio): a thread
+/// sleeps and completes a oneshot.
+async fn runtime_free_sleep(d: Duration) {
+    let (tx, rx) = futures_channel::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(d);
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
 }
