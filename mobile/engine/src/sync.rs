@@ -188,7 +188,13 @@ impl Engine {
                 });
             }
         }
-        for pulled in response.pulled {
+        // Decoding whole documents is most of a first sync: do it on every core first.
+        let mut loaded: Vec<Option<Result<CaseDoc, mandoob_shared::DocError>>> =
+            par_map(&response.pulled, |p| match p {
+                Pulled::Whole { doc, .. } => Some(CaseDoc::load(&doc.0)),
+                Pulled::Changes { .. } => None,
+            });
+        for (pulled, preloaded) in response.pulled.into_iter().zip(loaded.drain(..)) {
             let (case, doc_changes, whole) = match pulled {
                 Pulled::Changes { case, changes } => (
                     case,
@@ -223,7 +229,10 @@ impl Engine {
             let before = doc.heads();
             match whole {
                 Some(bytes) => {
-                    let mut theirs = CaseDoc::load(&bytes)?;
+                    let mut theirs = match preloaded {
+                        Some(loaded) => loaded?,
+                        None => CaseDoc::load(&bytes)?,
+                    };
                     if before.is_empty() {
                         doc = theirs;
                         snapshot = true;
@@ -328,45 +337,46 @@ impl Engine {
     }
 }
 
-/// Index rows of the new documents: hydrating is most of a first sync's work, so natively it
-/// is spread over the machine's cores.
+/// Index rows of the new documents (hydrating is the other large part of a first sync).
 fn index_rows(
     writes: &[Pending],
     unsynced: &[bool],
     sla: &mandoob_shared::workflow::SlaPolicy,
 ) -> Result<Vec<store::IndexRow>, EngineError> {
-    let one = |(w, u): (&Pending, &bool)| -> Result<store::IndexRow, EngineError> {
+    let pairs: Vec<(&Pending, bool)> = writes.iter().zip(unsynced.iter().copied()).collect();
+    par_map(&pairs, |(w, u)| -> Result<store::IndexRow, EngineError> {
         let case = w.doc.hydrate()?;
         Ok(index_row(&case, &w.doc, sla, *u)?)
-    };
+    })
+    .into_iter()
+    .collect()
+}
+
+/// `items.iter().map(f)`, spread over the machine's cores natively (in order); sequential on
+/// the web, where the engine already runs in its own worker.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if threads > 1 && writes.len() >= 64 {
-            let chunk = writes.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<_>, EngineError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = writes
+        if threads > 1 && items.len() >= 64 {
+            let chunk = items.len().div_ceil(threads);
+            let f = &f;
+            return std::thread::scope(|s| {
+                let handles: Vec<_> = items
                     .chunks(chunk)
-                    .zip(unsynced.chunks(chunk))
-                    .map(|(w, u)| s.spawn(move || w.iter().zip(u).map(one).collect()))
+                    .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
                     .collect();
                 handles
                     .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(EngineError::Storage("indexing thread panicked".into()))
-                        })
+                    .flat_map(|h| match h.join() {
+                        Ok(v) => v,
+                        Err(panic) => std::panic::resume_unwind(panic),
                     })
                     .collect()
             });
-            let mut rows = Vec::with_capacity(writes.len());
-            for p in parts {
-                rows.extend(p?);
-            }
-            return Ok(rows);
         }
     }
-    writes.iter().zip(unsynced).map(one).collect()
+    items.iter().map(f).collect()
 }
