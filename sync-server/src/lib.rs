@@ -25,6 +25,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tower_http::compression::Predicate;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
 use tower_http::trace::TraceLayer;
 
 pub use api::AppState;
@@ -73,7 +75,14 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         )
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Sync bodies carry automerge data, which is already compressed: gzip would cost CPU
+        // on both ends for almost nothing. JSON and the console's pages are compressed.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/x-mandoob-sync")),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
