@@ -752,22 +752,7 @@ impl Engine {
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), |r| {
-                let status: String = r.get(4)?;
-                let due: Option<String> = r.get(5)?;
-                let overdue = status == "awaiting-decision"
-                    && due.as_deref().is_some_and(|d| d < today.as_str());
-                Ok(CaseSummary {
-                    id: CaseId::new(r.get::<_, String>(0)?),
-                    reference: r.get(1)?,
-                    head_name_ar: r.get(2)?,
-                    head_name_en: r.get(3)?,
-                    status,
-                    due_date: due,
-                    overdue,
-                    follow_up: r.get(6)?,
-                    conflicts: r.get(7)?,
-                    unsynced: r.get(8)?,
-                })
+                summary_from_row(r, &today)
             })?
             .collect::<Result<Vec<_>, _>>()?;
         if rows.is_empty() && !text.is_empty() && q.offset == 0 {
@@ -787,34 +772,14 @@ impl Engine {
         let mut scored: Vec<(f64, CaseSummary)> = Vec::new();
         let today = self.today().to_string();
         let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, reference, head_name_ar, head_name_en, status, due_date, follow_up,
-                    conflicts, unsynced FROM cases",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM cases"))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let ar: String = r.get(2)?;
             let en: String = r.get(3)?;
             let score = dedupe::name_similarity(text, &ar).max(dedupe::name_similarity(text, &en));
             if score >= 0.8 {
-                let status: String = r.get(4)?;
-                let due: Option<String> = r.get(5)?;
-                scored.push((
-                    score,
-                    CaseSummary {
-                        id: CaseId::new(r.get::<_, String>(0)?),
-                        reference: r.get(1)?,
-                        head_name_ar: ar,
-                        head_name_en: en,
-                        overdue: status == "awaiting-decision"
-                            && due.as_deref().is_some_and(|d| d < today.as_str()),
-                        status,
-                        due_date: due,
-                        follow_up: r.get(6)?,
-                        conflicts: r.get(7)?,
-                        unsynced: r.get(8)?,
-                    },
-                ));
+                scored.push((score, summary_from_row(r, &today)?));
             }
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -919,26 +884,9 @@ impl Engine {
     fn summary(&self, id: &str) -> Result<CaseSummary, EngineError> {
         let today = self.today().to_string();
         Ok(self.store.conn().query_row(
-            "SELECT id, reference, head_name_ar, head_name_en, status, due_date, follow_up,
-                    conflicts, unsynced FROM cases WHERE id = ?1",
+            &format!("SELECT {SUMMARY_COLUMNS} FROM cases WHERE id = ?1"),
             [id],
-            |r| {
-                let status: String = r.get(4)?;
-                let due: Option<String> = r.get(5)?;
-                Ok(CaseSummary {
-                    id: CaseId::new(r.get::<_, String>(0)?),
-                    reference: r.get(1)?,
-                    head_name_ar: r.get(2)?,
-                    head_name_en: r.get(3)?,
-                    overdue: status == "awaiting-decision"
-                        && due.as_deref().is_some_and(|d| d < today.as_str()),
-                    status,
-                    due_date: due,
-                    follow_up: r.get(6)?,
-                    conflicts: r.get(7)?,
-                    unsynced: r.get(8)?,
-                })
-            },
+            |r| summary_from_row(r, &today),
         )?)
     }
 
@@ -1102,6 +1050,30 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The columns [`summary_from_row`] reads, in order.
+const SUMMARY_COLUMNS: &str =
+    "id, reference, head_name_ar, head_name_en, status, due_date, follow_up, conflicts, unsynced";
+
+/// A case-list row from a `cases` row selected as [`SUMMARY_COLUMNS`]; overdue as of `today`
+/// (`YYYY-MM-DD`, Kuwait).
+fn summary_from_row(r: &rusqlite::Row<'_>, today: &str) -> rusqlite::Result<CaseSummary> {
+    let status: String = r.get(4)?;
+    let due: Option<String> = r.get(5)?;
+    Ok(CaseSummary {
+        id: CaseId::new(r.get::<_, String>(0)?),
+        reference: r.get(1)?,
+        head_name_ar: r.get(2)?,
+        head_name_en: r.get(3)?,
+        overdue: status == RequestStatus::AwaitingDecision.code()
+            && due.as_deref().is_some_and(|d| d < today),
+        status,
+        due_date: due,
+        follow_up: r.get(6)?,
+        conflicts: r.get(7)?,
+        unsynced: r.get(8)?,
+    })
 }
 
 fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) {
