@@ -60,6 +60,17 @@ fn http() -> reqwest::Client {
         .expect("a TLS client can be built")
 }
 
+/// The response if it succeeded; otherwise the server's message as the right error.
+async fn checked(resp: reqwest::Response) -> Result<reqwest::Response, SyncError> {
+    if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(SyncError::Unauthorized(error_text(resp).await));
+    }
+    if !resp.status().is_success() {
+        return Err(SyncError::Server(error_text(resp).await));
+    }
+    Ok(resp)
+}
+
 async fn error_text(resp: reqwest::Response) -> String {
     let status = resp.status();
     let body: serde_json::Value = resp.json().await.unwrap_or_default();
@@ -127,12 +138,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(SyncError::Unauthorized(error_text(resp).await));
-        }
-        if !resp.status().is_success() {
-            return Err(SyncError::Server(error_text(resp).await));
-        }
+        let resp = checked(resp).await?;
         let login: LoginResponse = resp
             .json()
             .await
@@ -157,12 +163,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(SyncError::Unauthorized(error_text(resp).await));
-        }
-        if !resp.status().is_success() {
-            return Err(SyncError::Server(error_text(resp).await));
-        }
+        let resp = checked(resp).await?;
         let bytes = resp
             .bytes()
             .await
@@ -247,9 +248,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(SyncError::Server(error_text(resp).await));
-        }
+        let resp = checked(resp).await?;
         let missing: MissingBlobs = resp
             .json()
             .await
@@ -297,9 +296,7 @@ impl SyncClient {
                 .send()
                 .await
                 .map_err(|e| SyncError::Offline(e.to_string()))?;
-            if !resp.status().is_success() {
-                return Err(SyncError::Server(error_text(resp).await));
-            }
+            checked(resp).await?;
             offset = end;
         }
         Ok(())
