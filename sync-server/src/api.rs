@@ -125,8 +125,18 @@ fn wire_response(body: Vec<u8>) -> Response {
 pub async fn sync(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(
+                "the sync request is larger than this server accepts; sync again in smaller pages"
+                    .into(),
+            )
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    })?;
     let req: SyncRequest = wire::decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     wire::check_version(req.protocol).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let mut pushed = Vec::with_capacity(req.push.len());

@@ -16,6 +16,7 @@ pub enum ApiError {
     NotFound(&'static str),
     Conflict(String),
     Unprocessable(String),
+    TooLarge(String),
     Internal(String),
 }
 
@@ -33,6 +34,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, *m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

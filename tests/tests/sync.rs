@@ -341,6 +341,14 @@ async fn garbage_and_unauthenticated_requests_get_clear_errors() -> anyhow::Resu
         .send()
         .await?;
     assert_eq!(resp.status(), 413);
+    let body: serde_json::Value = resp.json().await?;
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("smaller pages"),
+        "{body}"
+    );
     Ok(())
 }
 
