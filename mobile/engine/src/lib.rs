@@ -5,7 +5,9 @@
 //! - [`store`]: SQLite (WAL, append-only migrations): documents, index, blobs, settings;
 //! - [`capture`]: the photo pipeline (orientation, scaling, no metadata, quality checks);
 //! - [`engine`]: the commands, each one transaction;
-//! - [`handle`]: the engine on a background thread, with an async interface (native).
+//! - [`handle`]: the engine on a background thread, with an async interface (native);
+//! - [`sync`]: what to push and how to apply the server's answer (no network);
+//! - `sync_client` (native): the HTTP transport to the HQ server (reqwest, rustls).
 //!
 //! Architecture invariant: nothing here depends on the UI; the engine compiles for
 //! `wasm32-unknown-unknown` as well as natively.
