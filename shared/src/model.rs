@@ -476,6 +476,20 @@ impl CaseFile {
         }
     }
 
+    /// The blobs (photo and thumbnail SHA-256s) this case's documents refer to, sorted and
+    /// without repeats: who may read the case may read these.
+    pub fn blob_refs(&self) -> Vec<String> {
+        let mut refs: Vec<String> = self
+            .documents
+            .iter()
+            .flat_map(|d| [d.sha256.clone(), d.thumbnail_sha256.clone()])
+            .filter(|s| !s.is_empty())
+            .collect();
+        refs.sort();
+        refs.dedup();
+        refs
+    }
+
     /// The head of household, when one is recorded.
     pub fn head(&self) -> Option<&Member> {
         self.household

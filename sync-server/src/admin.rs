@@ -93,6 +93,7 @@ pub async fn store_whole(
             branch: case.branch.clone(),
             changes,
             snapshot: doc.save(),
+            blobs: case.blob_refs(),
         });
     }
     storage.import_cases(items).await?;

@@ -322,6 +322,7 @@ async fn push_one(
                 Some(&session.device),
                 &accepted,
                 &snapshot,
+                &case.blob_refs(),
             )
             .await?;
     }
@@ -445,13 +446,22 @@ pub async fn blob_upload(
     Ok((StatusCode::CREATED, [("upload-offset", now.to_string())]).into_response())
 }
 
-/// `GET /api/v1/blobs/{sha}`.
+/// `GET /api/v1/blobs/{sha}`: only to a reader of a case that refers to the blob (a branch's
+/// photos never reach another branch, whatever name is asked for).
 pub async fn blob_download(
     State(state): State<AppState>,
-    _auth: Authenticated,
+    Authenticated(session): Authenticated,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     valid_sha(&sha)?;
+    if !state
+        .storage
+        .blob_in_scope(&sha, &scope_of(&session))
+        .await?
+    {
+        // The same answer as for a blob that does not exist: no hint that it does.
+        return Err(ApiError::NotFound("no such blob"));
+    }
     let bytes = state
         .storage
         .blob(&sha)

@@ -405,6 +405,66 @@ async fn photo_uploads_resume_and_wrong_bytes_are_refused() -> anyhow::Result<()
 }
 
 #[tokio::test]
+async fn photos_are_served_only_to_readers_of_their_case() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let mut rep_a = Device::enrol(&server, "rep-a").await?;
+    let rep_b = Device::enrol(&server, "rep-b").await?;
+    let committee = Device::enrol(&server, "committee").await?;
+    let id = import_sample(&mut rep_a, 7);
+    let photo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/photos/Portrait_3.jpg"
+    ))?;
+    let attached =
+        rep_a
+            .engine
+            .attach_photo(&id, &photo, DocumentKind::CivilId, None, None, None)?;
+    rep_a.sync().await?;
+    let thumbnail = rep_a
+        .engine
+        .open_case(&id)?
+        .case
+        .documents
+        .iter()
+        .find(|d| d.id == attached.document)
+        .expect("document")
+        .thumbnail_sha256
+        .clone();
+    let http = reqwest::Client::new();
+    let get = |sha: &str, token: String| {
+        http.get(server.url(&format!("/api/v1/blobs/{sha}")))
+            .bearer_auth(token)
+            .send()
+    };
+    let expected = rep_a.engine.blob(&attached.sha256)?.expect("stored");
+    for (who, token) in [
+        ("rep-a", rep_token(&rep_a)),
+        ("committee", rep_token(&committee)),
+    ] {
+        for sha in [&attached.sha256, &thumbnail] {
+            let resp = get(sha, token.clone()).await?;
+            assert_eq!(resp.status(), 200, "{who} reads {sha}");
+        }
+    }
+    let resp = get(&attached.sha256, rep_token(&rep_a)).await?;
+    assert_eq!(resp.bytes().await?.as_ref(), expected.as_slice());
+    // Branch B knows the name (say, from a leaked log) but gets the answer of a missing blob.
+    for sha in [&attached.sha256, &thumbnail] {
+        let resp = get(sha, rep_token(&rep_b)).await?;
+        assert_eq!(resp.status(), 404);
+    }
+    // A blob uploaded but referred to by no case is served to nobody in a branch.
+    let orphan = b"not referred to by any case";
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(orphan))
+    };
+    rep_b.client.upload(&sha, orphan).await?;
+    assert_eq!(get(&sha, rep_token(&rep_b)).await?.status(), 404);
+    Ok(())
+}
+
+#[tokio::test]
 async fn offline_is_reported_and_retries_reach_the_server_when_it_returns() -> anyhow::Result<()> {
     use mandoob_engine::engine::{Event, SyncState};
     use mandoob_engine::sync_client::{SyncClient, SyncError};

@@ -179,6 +179,36 @@ pub enum Command {
     },
     ApplySync(mandoob_shared::sync::SyncResponse),
     RefusedChanges,
+    /// Photos not yet confirmed on the server.
+    PendingBlobs,
+    MarkUploaded(String),
+    /// Passes an event to every listener (the sync transport reports its state this way).
+    Announce(Event),
+    /// Remembers the server and this device's token after a sign-in.
+    SaveCredentials(Credentials),
+    /// The stored server and token, if signed in.
+    Credentials,
+    /// Forgets the token and the session (sign-out, or a revoked device). Case files stay.
+    SignOut,
+}
+
+/// Where this device syncs, and its token (kept in the device's private database).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub server: String,
+    pub token: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("server", &self.server)
+            .field("token", &"<redacted>")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The engine's answer to a command.
@@ -196,6 +226,8 @@ pub enum Reply {
     SyncRequest(mandoob_shared::sync::SyncRequest),
     SyncApplied(crate::sync::SyncSummary),
     Refused(Vec<crate::sync::RefusedLocal>),
+    Blobs(Vec<String>),
+    Credentials(Option<Credentials>),
 }
 
 /// Something the UI may want to react to.
@@ -410,6 +442,15 @@ impl Engine {
             Command::PrepareSync { page } => self.prepare_sync(page).map(Reply::SyncRequest),
             Command::ApplySync(r) => self.apply_sync(r).map(Reply::SyncApplied),
             Command::RefusedChanges => self.refused_changes().map(Reply::Refused),
+            Command::PendingBlobs => self.pending_blobs().map(Reply::Blobs),
+            Command::MarkUploaded(sha) => self.mark_uploaded(&sha).map(|()| Reply::Done),
+            Command::Announce(e) => {
+                self.push_event(e);
+                Ok(Reply::Done)
+            }
+            Command::SaveCredentials(c) => self.save_credentials(&c).map(|()| Reply::Done),
+            Command::Credentials => self.credentials().map(Reply::Credentials),
+            Command::SignOut => self.sign_out().map(|()| Reply::Done),
         }
     }
 
@@ -435,6 +476,42 @@ impl Engine {
             [json],
         )?;
         self.session = Some(session);
+        Ok(())
+    }
+
+    /// Keeps the server address and token of a signed-in device.
+    pub fn save_credentials(&mut self, c: &Credentials) -> Result<(), EngineError> {
+        let json = serde_json::to_string(c).map_err(|e| EngineError::Storage(e.to_string()))?;
+        self.store.conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('credentials', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [json],
+        )?;
+        Ok(())
+    }
+
+    /// The stored server address and token.
+    pub fn credentials(&self) -> Result<Option<Credentials>, EngineError> {
+        let json: Option<String> = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'credentials'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// Forgets the token and the session. Case files and unsynced work stay on the device:
+    /// the next sign-in (the same user, or an administrator's recovery) syncs them.
+    pub fn sign_out(&mut self) -> Result<(), EngineError> {
+        self.store.conn().execute(
+            "DELETE FROM settings WHERE key IN ('credentials', 'session')",
+            [],
+        )?;
+        self.session = None;
         Ok(())
     }
 

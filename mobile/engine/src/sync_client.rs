@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use mandoob_shared::sync::{self as wire, LoginRequest, LoginResponse, MissingBlobs, SyncResponse};
 
-use crate::engine::{Engine, EngineError, Event, Session, SyncState};
+use crate::engine::{Command, Engine, EngineError, Event, Reply, Session, SyncState};
+use crate::handle::EngineHandle;
 use crate::sync::SyncSummary;
 
 /// Sync failures, in words the representative can act on.
@@ -127,6 +128,19 @@ impl SyncClient {
         device_name: &str,
         engine: &mut Engine,
     ) -> Result<(Self, LoginResponse), SyncError> {
+        let (client, login) = Self::sign_in(base, username, password, device_name).await?;
+        engine.set_session(session_of(&login))?;
+        Ok((client, login))
+    }
+
+    /// Signs in once (online): a client with the device's new token, and who the user is.
+    /// The caller signs the engine in ([`session_of`]) and keeps the token.
+    pub async fn sign_in(
+        base: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<(Self, LoginResponse), SyncError> {
         let base = base.trim_end_matches('/');
         let resp = http()
             .post(format!("{base}/api/v1/login"))
@@ -143,13 +157,12 @@ impl SyncClient {
             .json()
             .await
             .map_err(|e| SyncError::Server(e.to_string()))?;
-        engine.set_session(Session {
-            user: login.user.clone(),
-            role: login.role,
-            branch: login.branch.clone(),
-            device: login.device.clone(),
-        })?;
         Ok((Self::new(base, &login.token), login))
+    }
+
+    /// The server's address, as given at sign-in.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     async fn post_sync(&self, body: Vec<u8>) -> Result<SyncResponse, SyncError> {
@@ -174,9 +187,9 @@ impl SyncClient {
 
     /// Syncs, retrying with exponential backoff (0.5 s, 1 s, 2 s, …) while the server cannot
     /// be reached or fails; a refused sign-in is not retried. Reports its state as events.
-    pub async fn sync_with_retry(
+    pub async fn sync_with_retry<T: SyncTarget>(
         &self,
-        engine: &mut Engine,
+        engine: &mut T,
         attempts: u32,
     ) -> Result<SyncSummary, SyncError> {
         let mut delay = Duration::from_millis(500);
@@ -194,31 +207,38 @@ impl SyncClient {
         }
     }
 
-    /// Pushes, then pulls until up to date; then uploads pending photos.
-    pub async fn sync(&self, engine: &mut Engine) -> Result<SyncSummary, SyncError> {
-        engine.push_event(Event::SyncState(SyncState::Syncing));
+    /// Pushes, then pulls until up to date; then uploads pending photos. `engine` is the
+    /// engine itself or an [`EngineHandle`] to its thread.
+    pub async fn sync<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
+        engine
+            .announce(Event::SyncState(SyncState::Syncing))
+            .await?;
         let result = self.sync_inner(engine).await;
-        engine.push_event(Event::SyncState(match &result {
-            Ok(_) => SyncState::UpToDate,
-            Err(SyncError::Offline(_)) => SyncState::Offline,
-            Err(e) => SyncState::Error(e.to_string()),
-        }));
+        engine
+            .announce(Event::SyncState(match &result {
+                Ok(_) => SyncState::UpToDate,
+                Err(SyncError::Offline(_)) => SyncState::Offline,
+                Err(e) => SyncState::Error(e.to_string()),
+            }))
+            .await?;
         result
     }
 
-    async fn sync_inner(&self, engine: &mut Engine) -> Result<SyncSummary, SyncError> {
+    async fn sync_inner<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
         let mut total = SyncSummary::default();
         let mut documents = 0u64;
         loop {
-            let request = engine.prepare_sync(PAGE)?;
+            let request = engine.prepare_sync(PAGE).await?;
             let response = self.post_sync(wire::encode(&request)).await?;
             documents += (response.pushed.len() + response.pulled.len()) as u64;
-            let s = engine.apply_sync(response)?;
+            let s = engine.apply_sync(response).await?;
             let t = self.stats();
-            engine.push_event(Event::SyncProgress {
-                documents,
-                bytes: t.bytes_sent + t.bytes_received,
-            });
+            engine
+                .announce(Event::SyncProgress {
+                    documents,
+                    bytes: t.bytes_sent + t.bytes_received,
+                })
+                .await?;
             total.pushed_cases += s.pushed_cases;
             total.pushed_changes += s.pushed_changes;
             total.pulled_cases += s.pulled_cases;
@@ -233,8 +253,8 @@ impl SyncClient {
     }
 
     /// Uploads the photos the server lacks, resuming partial uploads.
-    pub async fn upload_photos(&self, engine: &mut Engine) -> Result<u32, SyncError> {
-        let pending = engine.pending_blobs()?;
+    pub async fn upload_photos<T: SyncTarget>(&self, engine: &mut T) -> Result<u32, SyncError> {
+        let pending = engine.pending_blobs().await?;
         if pending.is_empty() {
             return Ok(0);
         }
@@ -256,11 +276,11 @@ impl SyncClient {
         let mut uploaded = 0;
         for sha in &pending {
             if missing.sha256.contains(sha) {
-                let bytes = engine.blob(sha)?.unwrap_or_default();
+                let bytes = engine.blob(sha).await?.unwrap_or_default();
                 self.upload(sha, &bytes).await?;
                 uploaded += 1;
             }
-            engine.mark_uploaded(sha)?;
+            engine.mark_uploaded(sha).await?;
         }
         Ok(uploaded)
     }
@@ -312,4 +332,88 @@ async fn runtime_free_sleep(d: Duration) {
         let _ = tx.send(());
     });
     let _ = rx.await;
+}
+
+/// The engine session of a signed-in user.
+pub fn session_of(login: &LoginResponse) -> Session {
+    Session {
+        user: login.user.clone(),
+        role: login.role,
+        branch: login.branch.clone(),
+        device: login.device.clone(),
+    }
+}
+
+/// What sync needs of the device: the engine itself (tests, benchmarks) or a handle to the
+/// engine's thread (the app, whose UI must never wait on SQLite).
+#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound needed
+pub trait SyncTarget {
+    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError>;
+    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError>;
+    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError>;
+    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError>;
+    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError>;
+    /// Tells the UI (sync state, progress).
+    async fn announce(&mut self, event: Event) -> Result<(), EngineError>;
+}
+
+impl SyncTarget for Engine {
+    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError> {
+        Engine::prepare_sync(self, page)
+    }
+    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
+        Engine::apply_sync(self, response)
+    }
+    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError> {
+        Engine::pending_blobs(self)
+    }
+    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        Engine::blob(self, sha256)
+    }
+    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError> {
+        Engine::mark_uploaded(self, sha256)
+    }
+    async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
+        self.push_event(event);
+        Ok(())
+    }
+}
+
+fn unexpected(reply: Reply) -> EngineError {
+    EngineError::Storage(format!("unexpected engine reply: {reply:?}"))
+}
+
+impl SyncTarget for EngineHandle {
+    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError> {
+        match self.call(Command::PrepareSync { page }).await? {
+            Reply::SyncRequest(r) => Ok(r),
+            other => Err(unexpected(other)),
+        }
+    }
+    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
+        match self.call(Command::ApplySync(response)).await? {
+            Reply::SyncApplied(s) => Ok(s),
+            other => Err(unexpected(other)),
+        }
+    }
+    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError> {
+        match self.call(Command::PendingBlobs).await? {
+            Reply::Blobs(b) => Ok(b),
+            other => Err(unexpected(other)),
+        }
+    }
+    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError> {
+        match self.call(Command::Blob(sha256.to_owned())).await? {
+            Reply::Blob(b) => Ok(b),
+            other => Err(unexpected(other)),
+        }
+    }
+    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError> {
+        self.call(Command::MarkUploaded(sha256.to_owned()))
+            .await
+            .map(|_| ())
+    }
+    async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
+        self.call(Command::Announce(event)).await.map(|_| ())
+    }
 }

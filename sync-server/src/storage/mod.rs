@@ -94,6 +94,9 @@ pub struct ImportedCase {
     pub branch: BranchCode,
     pub changes: Vec<(String, Vec<u8>)>,
     pub snapshot: Vec<u8>,
+    /// The blobs the case refers to (`CaseFile::blob_refs`): readers of the case may
+    /// download them, nobody else.
+    pub blobs: Vec<String>,
 }
 
 /// How much of a blob has arrived.
@@ -127,9 +130,9 @@ pub trait Storage: Send + Sync + 'static {
 
     // -- documents --
     async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError>;
-    /// Stores changes of one case and its new snapshot in one transaction; each new change
-    /// gets the next sequence number. Changes already stored (same hash) are skipped.
-    /// Returns how many were new.
+    /// Stores changes of one case, its new snapshot and the blobs it now refers to, in one
+    /// transaction; each new change gets the next sequence number. Changes already stored
+    /// (same hash) are skipped. Returns how many were new.
     async fn store_changes(
         &self,
         case: &CaseId,
@@ -137,6 +140,7 @@ pub trait Storage: Send + Sync + 'static {
         device: Option<&DeviceCode>,
         changes: &[(String, Vec<u8>)],
         snapshot: &[u8],
+        blobs: &[String],
     ) -> Result<u32, StorageError>;
     /// Stores many whole cases in one transaction (imports, demo data, benchmarks).
     async fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<(), StorageError>;
@@ -174,4 +178,6 @@ pub trait Storage: Send + Sync + 'static {
     /// Drops a partial upload (its bytes did not match its name).
     async fn discard_blob(&self, sha256: &str) -> Result<(), StorageError>;
     async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Whether a case in `scope` refers to this blob (so a reader in that scope may fetch it).
+    async fn blob_in_scope(&self, sha256: &str, scope: &Scope) -> Result<bool, StorageError>;
 }

@@ -66,7 +66,56 @@ const MIGRATIONS: &[&str] = &[
     ",
     // 2: which device pushed a change, so its own changes are not sent back to it.
     "ALTER TABLE changes ADD COLUMN device TEXT;",
+    // 3: which case refers to which blob, so a blob is served only to readers of such a case
+    // (filled for existing cases by `backfill_case_blobs`).
+    "
+    CREATE TABLE case_blobs (
+        sha256 TEXT NOT NULL,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        branch TEXT NOT NULL,
+        PRIMARY KEY (sha256, case_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX case_blobs_by_case ON case_blobs(case_id);
+    ",
 ];
+
+/// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
+/// their documents once.
+fn backfill_case_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let cases: Vec<(String, String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT id, branch, snapshot FROM cases")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    for (id, branch, snapshot) in cases {
+        // A document that does not load is left without references: its blobs stay private.
+        let Ok(case) = mandoob_shared::doc::CaseDoc::load(&snapshot).and_then(|d| d.hydrate())
+        else {
+            tracing::warn!(case = %id, "case document does not load; its blobs stay unreadable");
+            continue;
+        };
+        write_case_blobs(tx, &id, &branch, &case.blob_refs())?;
+    }
+    Ok(())
+}
+
+/// Replaces the blob references of one case.
+fn write_case_blobs(
+    tx: &rusqlite::Transaction<'_>,
+    case: &str,
+    branch: &str,
+    blobs: &[String],
+) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM case_blobs WHERE case_id = ?1", [case])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO case_blobs (sha256, case_id, branch) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for sha in blobs {
+        insert.execute(params![sha, case, branch])?;
+    }
+    Ok(())
+}
 
 /// SQLite storage.
 #[derive(Debug, Clone)]
@@ -113,6 +162,9 @@ impl SqliteStorage {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction().map_err(db)?;
             tx.execute_batch(sql).map_err(db)?;
+            if i + 1 == 3 {
+                backfill_case_blobs(&tx).map_err(db)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(db)?;
             tx.commit().map_err(db)?;
@@ -179,6 +231,7 @@ fn store_case(
         "UPDATE cases SET last_seq = (SELECT coalesce(max(seq), 0) FROM changes WHERE case_id = ?1) WHERE id = ?1",
         [id],
     )?;
+    write_case_blobs(tx, id, item.branch.as_str(), &item.blobs)?;
     Ok(new)
 }
 
@@ -349,12 +402,14 @@ impl Storage for SqliteStorage {
         device: Option<&DeviceCode>,
         changes: &[(String, Vec<u8>)],
         snapshot: &[u8],
+        blobs: &[String],
     ) -> Result<u32, StorageError> {
         let item = ImportedCase {
             case: case.clone(),
             branch: branch.clone(),
             changes: changes.to_vec(),
             snapshot: snapshot.to_vec(),
+            blobs: blobs.to_vec(),
         };
         let device = device.map(|d| d.as_str().to_owned());
         self.run(move |c| {
@@ -553,5 +608,70 @@ impl Storage for SqliteStorage {
             .optional()
         })
         .await
+    }
+
+    async fn blob_in_scope(&self, sha256: &str, scope: &Scope) -> Result<bool, StorageError> {
+        let (filter, arg) = scope_sql(scope);
+        let sql =
+            format!("SELECT EXISTS (SELECT 1 FROM case_blobs WHERE sha256 = ?2 AND ({filter}))");
+        let sha = sha256.to_owned();
+        self.run(move |c| c.query_row(&sql, params![arg, sha], |r| r.get(0)))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mandoob_shared::doc::{Author, CaseDoc};
+    use mandoob_shared::ids::Timestamp;
+
+    /// A database written before migration 3 gets the blob references of its cases.
+    #[test]
+    fn migration_3_backfills_blob_references() {
+        let dir = std::env::temp_dir().join(format!("mandoob-mig3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mandoob.sqlite");
+        let case = mandoob_shared::sample::realistic_case(3);
+        assert!(!case.blob_refs().is_empty());
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..2] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            let author = Author {
+                user: case.created_by.clone(),
+                at: Timestamp::now(),
+            };
+            let snapshot = CaseDoc::create(&case, &author).unwrap().save();
+            conn.execute(
+                "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)",
+                params![case.id.as_str(), case.branch.as_str(), snapshot],
+            )
+            .unwrap();
+            // A damaged document must not stop the migration.
+            conn.execute(
+                "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES ('bad', 'QRN', x'00ff', 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let storage = SqliteStorage::open(&dir).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for sha in case.blob_refs() {
+            let own = Scope::Branch(case.branch.clone());
+            let other = Scope::Branch(BranchCode::new("ELSEWHERE"));
+            assert!(rt.block_on(storage.blob_in_scope(&sha, &own)).unwrap());
+            assert!(
+                rt.block_on(storage.blob_in_scope(&sha, &Scope::All))
+                    .unwrap()
+            );
+            assert!(!rt.block_on(storage.blob_in_scope(&sha, &other)).unwrap());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
