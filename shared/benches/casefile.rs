@@ -60,6 +60,16 @@ fn bench(c: &mut Criterion) {
                 .expect("hydrate")
         })
     });
+    let loaded = CaseDoc::load(&saved).expect("load");
+    c.bench_function("hydrate (autosurgeon)", |b| {
+        b.iter(|| black_box(&loaded).hydrate().expect("hydrate"))
+    });
+    c.bench_function("read with conflicts (one pass)", |b| {
+        b.iter(|| black_box(&loaded).read_with_conflicts().expect("read"))
+    });
+    c.bench_function("has_conflicts", |b| {
+        b.iter(|| black_box(&loaded).has_conflicts().expect("walk"))
+    });
     c.bench_function("edit one field", |b| {
         let mut doc = CaseDoc::create(&case, &author).expect("create");
         let mut n = 0u32;

@@ -280,26 +280,37 @@ impl CaseDoc {
     /// Whether any field holds concurrent values (stops at the first; cheaper than
     /// [`Self::conflicts`], for list badges).
     pub fn has_conflicts(&self) -> Result<bool, DocError> {
-        fn walk(doc: &AutoCommit, obj: &ObjId) -> Result<bool, DocError> {
-            let props: Vec<Prop> = match doc.object_type(obj)? {
-                ObjType::Map | ObjType::Table => doc.keys(obj).map(Prop::Map).collect(),
-                ObjType::List => (0..doc.length(obj)).map(Prop::Seq).collect(),
-                ObjType::Text => return Ok(false),
-            };
-            for prop in props {
-                let all = doc.get_all(obj, prop)?;
-                if all.len() > 1 {
-                    return Ok(true);
-                }
-                if let Some((Value::Object(_), child)) = all.into_iter().next()
-                    && walk(doc, &child)?
-                {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+        Ok(any_conflict(&self.doc.hydrate(automerge::ROOT, None)?))
+    }
+
+    /// The case file and whether any field holds concurrent values, from one pass over the
+    /// document: what list indexes need after a sync of many documents.
+    ///
+    /// automerge materializes the whole document in one walk (marking conflicts as it goes),
+    /// which is several times cheaper than autosurgeon's lookup per field; the tree is then
+    /// read with the model's serde mapping, which stores the same shapes (tested to give the
+    /// same `CaseFile` as [`Self::hydrate`], conflicts included). Anything that mapping cannot
+    /// read falls back to [`Self::hydrate`], which stays the reference.
+    pub fn read_with_conflicts(&self) -> Result<(CaseFile, bool), DocError> {
+        let tree = self.doc.hydrate(automerge::ROOT, None)?;
+        let conflicts = any_conflict(&tree);
+        match serde_json::from_value::<CaseFile>(tree_to_json(&tree)) {
+            Ok(case) => Ok((case, conflicts)),
+            Err(_) => Ok((self.hydrate()?, conflicts)),
         }
-        walk(&self.doc, &automerge::ROOT)
+    }
+
+    /// [`Self::read_with_conflicts`] without the fallback (tests check it reads every
+    /// document the model writes).
+    #[doc(hidden)]
+    pub fn read_materialized(&self) -> Result<(CaseFile, bool), String> {
+        let tree = self
+            .doc
+            .hydrate(automerge::ROOT, None)
+            .map_err(|e| e.to_string())?;
+        let case =
+            serde_json::from_value::<CaseFile>(tree_to_json(&tree)).map_err(|e| e.to_string())?;
+        Ok((case, any_conflict(&tree)))
     }
 
     /// The concurrent values of one field (empty when the field holds a single value).
@@ -751,4 +762,49 @@ fn sync_list(
         }
     }
     Ok(())
+}
+
+/// Whether a materialized document has a value with concurrent alternatives.
+fn any_conflict(v: &automerge::hydrate::Value) -> bool {
+    use automerge::hydrate::Value as H;
+    match v {
+        H::Map(m) => m
+            .iter()
+            .any(|(_, mv)| mv.conflict || any_conflict(&mv.value)),
+        H::List(l) => l.iter().any(|lv| lv.conflict || any_conflict(&lv.value)),
+        H::Scalar(_) | H::Text(_) => false,
+    }
+}
+
+/// A materialized document as JSON in the shapes the model's serde derives read: the same
+/// shapes autosurgeon writes (structs as maps, unit enums as their names, `None` as null),
+/// with automerge timestamps as RFC 3339 text (how `Timestamp` deserializes).
+fn tree_to_json(v: &automerge::hydrate::Value) -> serde_json::Value {
+    use automerge::hydrate::Value as H;
+    use serde_json::Value as J;
+    match v {
+        H::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, mv)| (k.clone(), tree_to_json(&mv.value)))
+                .collect(),
+        ),
+        H::List(l) => J::Array(l.iter().map(|lv| tree_to_json(&lv.value)).collect()),
+        H::Text(t) => J::String(t.to_string()),
+        H::Scalar(s) => match s {
+            ScalarValue::Str(s) => J::String(s.to_string()),
+            ScalarValue::Int(i) => J::from(*i),
+            ScalarValue::Uint(u) => J::from(*u),
+            ScalarValue::F64(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            ScalarValue::Boolean(b) => J::Bool(*b),
+            ScalarValue::Null => J::Null,
+            ScalarValue::Timestamp(ms) => {
+                chrono::DateTime::<chrono::Utc>::from_timestamp_millis(*ms).map_or(J::Null, |t| {
+                    J::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                })
+            }
+            ScalarValue::Counter(c) => J::from(i64::from(c)),
+            // Not written by the model: make the serde read fail, so the reference path runs.
+            ScalarValue::Bytes(_) | ScalarValue::Unknown { .. } => J::Object(Default::default()),
+        },
+    }
 }

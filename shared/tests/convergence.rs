@@ -225,6 +225,13 @@ proptest! {
         prop_assert!(heads.windows(2).all(|w| w[0] == w[1]), "heads differ");
         let cases: Vec<CaseFile> = world.docs.iter().map(|d| d.hydrate().expect("hydrate")).collect();
         prop_assert!(cases.windows(2).all(|w| w[0] == w[1]), "hydrated case files differ");
+        // The one-pass read (used to index synced documents) gives the same case file and
+        // sees the same conflicts, on every replica.
+        for (doc, case) in world.docs.iter_mut().zip(&cases) {
+            let (fast, conflicts) = doc.read_materialized().expect("one-pass read");
+            prop_assert_eq!(&fast, case);
+            prop_assert_eq!(conflicts, !doc.conflicts().expect("conflicts").is_empty());
+        }
         let statuses: Vec<_> = cases.iter().map(workflow::derive).collect();
         prop_assert!(statuses.windows(2).all(|w| w[0] == w[1]), "derived status differs");
 

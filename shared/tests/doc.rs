@@ -255,3 +255,20 @@ fn incremental_changes_apply_on_another_replica() {
         .expect("applying twice is harmless");
     assert_eq!(c.hydrate().expect("c"), a.hydrate().expect("a"));
 }
+
+/// The one-pass read gives what autosurgeon gives, for many realistic case files.
+#[test]
+fn one_pass_read_matches_hydrate() {
+    for seed in 0..200 {
+        let case = mandoob_shared::sample::realistic_case(seed);
+        let author = mandoob_shared::doc::Author {
+            user: case.created_by.clone(),
+            at: case.created_at,
+        };
+        let doc = CaseDoc::create(&case, &author).expect("create");
+        let (fast, conflicts) = doc.read_materialized().expect("one-pass read");
+        assert_eq!(fast, doc.hydrate().expect("hydrate"), "seed {seed}");
+        assert_eq!(fast, case, "seed {seed}");
+        assert!(!conflicts);
+    }
+}

@@ -574,7 +574,7 @@ impl Engine {
             case.household.members.push(head);
             case.household.address = new.address;
             let mut doc = CaseDoc::create(&case, &author)?;
-            let row = index_row(&case, &doc, &self.sla, true)?;
+            let row = index_row(&case, doc.has_conflicts()?, &self.sla, true);
             store::write_index(tx, &row)?;
             store::write_snapshot(tx, case.id.as_str(), &mut doc)?;
             Ok((case.id, doc))
@@ -626,7 +626,7 @@ impl Engine {
                 return Ok(false);
             };
             let changes = doc.changes_since(&heads);
-            let row = index_row(&case, &doc, &self.sla, true)?;
+            let row = index_row(&case, doc.has_conflicts()?, &self.sla, true);
             self.store.transaction(|tx| {
                 also(tx)?;
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
@@ -693,7 +693,7 @@ impl Engine {
             doc.resolve(path, value, &author)?;
             let changes = doc.changes_since(&heads);
             let case = doc.hydrate()?;
-            let row = index_row(&case, &doc, &self.sla, true)?;
+            let row = index_row(&case, doc.has_conflicts()?, &self.sla, true);
             self.store.transaction(|tx| {
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
                 store::write_index(tx, &row)
@@ -1097,7 +1097,7 @@ impl Engine {
         unsynced: bool,
     ) -> Result<CaseId, EngineError> {
         let case = doc.hydrate()?;
-        let row = index_row(&case, doc, &self.sla, unsynced)?;
+        let row = index_row(&case, doc.has_conflicts()?, &self.sla, unsynced);
         self.store.transaction(|tx| {
             store::write_index(tx, &row)?;
             store::write_snapshot(tx, case.id.as_str(), doc)
@@ -1117,7 +1117,7 @@ impl Engine {
                 for i in start..end {
                     let case = sample::realistic_case(first_seed + i);
                     let mut doc = CaseDoc::create(&case, &author)?;
-                    let row = index_row(&case, &doc, &sla, false)?;
+                    let row = index_row(&case, false, &sla, false);
                     store::write_index(tx, &row)?;
                     store::write_snapshot(tx, case.id.as_str(), &mut doc)?;
                 }
@@ -1190,12 +1190,7 @@ fn apply_edit(c: &mut CaseFile, edit: Edit) {
 }
 
 /// The index row of a case: what lists and search need.
-pub fn index_row(
-    case: &CaseFile,
-    doc: &CaseDoc,
-    sla: &SlaPolicy,
-    unsynced: bool,
-) -> Result<IndexRow, mandoob_shared::DocError> {
+pub fn index_row(case: &CaseFile, conflicts: bool, sla: &SlaPolicy, unsynced: bool) -> IndexRow {
     let today = NaiveDate::MAX;
     let head = case.head();
     let mut tokens = Vec::new();
@@ -1229,7 +1224,6 @@ pub fn index_row(
         .contacts
         .iter()
         .any(|c| c.follow_up_on.is_some() && !c.follow_up_done);
-    let conflicts = doc.has_conflicts()?;
     let updated_at = case
         .events
         .iter()
@@ -1240,7 +1234,7 @@ pub fn index_row(
         .chain(std::iter::once(case.created_at))
         .max()
         .map_or(0, Timestamp::millis);
-    Ok(IndexRow {
+    IndexRow {
         id: case.id.as_str().to_owned(),
         reference: case.reference.as_str().to_owned(),
         branch: case.branch.as_str().to_owned(),
@@ -1255,5 +1249,5 @@ pub fn index_row(
         conflicts,
         updated_at,
         unsynced,
-    })
+    }
 }

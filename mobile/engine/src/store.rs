@@ -157,6 +157,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every write path uses cached statements; a sync page cycles through a dozen.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut store = Self { conn };
         store.migrate()?;
@@ -256,12 +258,13 @@ pub fn write_snapshot_bytes(
     case_id: &str,
     bytes: &[u8],
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO snapshots (case_id, bytes) VALUES (?1, ?2)
          ON CONFLICT (case_id) DO UPDATE SET bytes = excluded.bytes",
-        params![case_id, bytes],
-    )?;
-    tx.execute("DELETE FROM changes WHERE case_id = ?1", [case_id])?;
+    )?
+    .execute(params![case_id, bytes])?;
+    tx.prepare_cached("DELETE FROM changes WHERE case_id = ?1")?
+        .execute([case_id])?;
     Ok(())
 }
 
@@ -293,7 +296,7 @@ pub fn append_changes(
 
 /// Writes the index row of a case and its search tokens.
 pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO cases (id, reference, branch, head_name_ar, head_name_en, civil_ids, phones,
                             status, due_date, follow_up, conflicts, updated_at, unsynced)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -304,24 +307,26 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
             due_date = excluded.due_date, follow_up = excluded.follow_up,
             conflicts = excluded.conflicts, updated_at = excluded.updated_at,
             unsynced = excluded.unsynced",
-        params![
-            row.id,
-            row.reference,
-            row.branch,
-            row.head_name_ar,
-            row.head_name_en,
-            row.civil_ids.join(" "),
-            row.phones.join(" "),
-            row.status,
-            row.due_date,
-            row.follow_up,
-            row.conflicts,
-            row.updated_at,
-            row.unsynced,
-        ],
-    )?;
-    tx.execute("DELETE FROM name_tokens WHERE case_id = ?1", [&row.id])?;
-    tx.execute("DELETE FROM case_ids WHERE case_id = ?1", [&row.id])?;
+    )?
+    .execute(params![
+        row.id,
+        row.reference,
+        row.branch,
+        row.head_name_ar,
+        row.head_name_en,
+        row.civil_ids.join(" "),
+        row.phones.join(" "),
+        row.status,
+        row.due_date,
+        row.follow_up,
+        row.conflicts,
+        row.updated_at,
+        row.unsynced,
+    ])?;
+    tx.prepare_cached("DELETE FROM name_tokens WHERE case_id = ?1")?
+        .execute([&row.id])?;
+    tx.prepare_cached("DELETE FROM case_ids WHERE case_id = ?1")?
+        .execute([&row.id])?;
     let mut tok =
         tx.prepare_cached("INSERT OR IGNORE INTO name_tokens (token, case_id) VALUES (?1, ?2)")?;
     for t in &row.tokens {

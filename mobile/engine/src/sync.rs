@@ -52,7 +52,13 @@ struct Pending {
     server: Option<Vec<ChangeHash>>,
     /// The document's bytes as received, when it is stored as received.
     received: Option<Vec<u8>>,
+    /// The case file and its conflict flag, when already read from `doc` as it is now.
+    read: Option<(mandoob_shared::model::CaseFile, bool)>,
 }
+
+/// A whole document decoded and read on a worker thread.
+type Preloaded =
+    Result<(CaseDoc, (mandoob_shared::model::CaseFile, bool)), mandoob_shared::DocError>;
 
 /// What was pushed, kept until the answer arrives.
 #[derive(Debug, Default)]
@@ -163,6 +169,7 @@ impl Engine {
                     snapshot: false,
                     server: Some(pushed_heads.clone()),
                     received: None,
+                    read: None,
                 });
                 continue;
             }
@@ -185,15 +192,23 @@ impl Engine {
                     snapshot: true,
                     server: Some(heads),
                     received: Some(reset.0.clone()),
+                    read: None,
                 });
             }
         }
-        // Decoding whole documents is most of a first sync: do it on every core first.
-        let mut loaded: Vec<Option<Result<CaseDoc, mandoob_shared::DocError>>> =
-            par_map(&response.pulled, |p| match p {
-                Pulled::Whole { doc, .. } => Some(CaseDoc::load(&doc.0)),
-                Pulled::Changes { .. } => None,
-            });
+        // Decoding and reading whole documents is most of a first sync: do both on every
+        // core, in one pass.
+        let mut loaded: Vec<Option<Preloaded>> = par_map(&response.pulled, |p| match p {
+            Pulled::Whole { doc, .. } => Some(CaseDoc::load(&doc.0).and_then(|d| {
+                let read = d.read_with_conflicts()?;
+                Ok((d, read))
+            })),
+            Pulled::Changes { .. } => None,
+        });
+        // Cases already in `writes` (pushed this round), so a cold sync of thousands does not
+        // search the list for every document.
+        let mut in_writes: std::collections::HashSet<CaseId> =
+            writes.iter().map(|w| w.case.clone()).collect();
         for (pulled, preloaded) in response.pulled.into_iter().zip(loaded.drain(..)) {
             let (case, doc_changes, whole) = match pulled {
                 Pulled::Changes { case, changes } => (
@@ -206,7 +221,11 @@ impl Engine {
             summary.pulled_cases += 1;
             summary.pulled_changes += doc_changes.len() as u32;
             // Start from what this round already computed for the case, else from the store.
-            let pos = writes.iter().position(|w| w.case == case);
+            let pos = if in_writes.contains(&case) {
+                writes.iter().position(|w| w.case == case)
+            } else {
+                None
+            };
             let (mut doc, mut appended, mut snapshot, mut server) = match pos {
                 Some(i) => {
                     let w = writes.remove(i);
@@ -224,19 +243,24 @@ impl Engine {
                 None => (CaseDoc::empty(), Vec::new(), true, Some(Vec::new())),
             };
             let mut received = None;
+            let mut read = None;
             let before_heads = doc.heads();
             let in_sync = server.as_ref() == Some(&before_heads);
             let before = doc.heads();
             match whole {
                 Some(bytes) => {
-                    let mut theirs = match preloaded {
-                        Some(loaded) => loaded?,
-                        None => CaseDoc::load(&bytes)?,
+                    let (mut theirs, their_read) = match preloaded {
+                        Some(loaded) => {
+                            let (d, r) = loaded?;
+                            (d, Some(r))
+                        }
+                        None => (CaseDoc::load(&bytes)?, None),
                     };
                     if before.is_empty() {
                         doc = theirs;
                         snapshot = true;
                         received = Some(bytes);
+                        read = their_read;
                     } else {
                         doc.merge(&mut theirs)?;
                     }
@@ -249,6 +273,7 @@ impl Engine {
             if in_sync {
                 server = Some(doc.heads());
             }
+            in_writes.insert(case.clone());
             writes.push(Pending {
                 case,
                 doc,
@@ -256,6 +281,7 @@ impl Engine {
                 snapshot,
                 server,
                 received,
+                read,
             });
         }
 
@@ -268,7 +294,7 @@ impl Engine {
         let cursor = response.cursor;
         let whole_after = response.whole_after.clone();
         self.store_mut().transaction(|tx| {
-            for (Pending { case, doc, appended, snapshot, server, received }, row) in
+            for (Pending { case, doc, appended, snapshot, server, received, .. }, row) in
                 writes.iter_mut().zip(&rows)
             {
                 store::write_index(tx, row)?;
@@ -280,11 +306,11 @@ impl Engine {
                     store::append_changes(tx, case.as_str(), appended, doc)?;
                 }
                 if let Some(heads) = server {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO server_heads (case_id, heads) VALUES (?1, ?2)
                          ON CONFLICT (case_id) DO UPDATE SET heads = excluded.heads",
-                        params![case.as_str(), heads_to_bytes(heads)],
-                    )?;
+                    )?
+                    .execute(params![case.as_str(), heads_to_bytes(heads)])?;
                 }
             }
             for r in &refused_rows {
@@ -345,28 +371,47 @@ fn index_rows(
 ) -> Result<Vec<store::IndexRow>, EngineError> {
     let pairs: Vec<(&Pending, bool)> = writes.iter().zip(unsynced.iter().copied()).collect();
     par_map(&pairs, |(w, u)| -> Result<store::IndexRow, EngineError> {
-        let case = w.doc.hydrate()?;
-        Ok(index_row(&case, &w.doc, sla, *u)?)
+        match &w.read {
+            Some((case, conflicts)) => Ok(index_row(case, *conflicts, sla, *u)),
+            None => {
+                let (case, conflicts) = w.doc.read_with_conflicts()?;
+                Ok(index_row(&case, conflicts, sla, *u))
+            }
+        }
     })
     .into_iter()
     .collect()
 }
 
-/// `items.iter().map(f)`, spread over the machine's cores natively (in order); sequential on
+/// `items.iter().map(f)`, spread over the machine's cores natively (results in order); workers
+/// take small batches as they go, so one slow core does not hold the rest back. Sequential on
 /// the web, where the engine already runs in its own worker.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     #[cfg(not(target_arch = "wasm32"))]
     {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        const BATCH: usize = 16;
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if threads > 1 && items.len() >= 64 {
-            let chunk = items.len().div_ceil(threads);
-            let f = &f;
-            return std::thread::scope(|s| {
-                let handles: Vec<_> = items
-                    .chunks(chunk)
-                    .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+        if threads > 1 && items.len() >= 4 * BATCH {
+            let next = AtomicUsize::new(0);
+            let (f, next) = (&f, &next);
+            let mut batches: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        s.spawn(move || {
+                            let mut done = Vec::new();
+                            loop {
+                                let start = next.fetch_add(BATCH, Ordering::Relaxed);
+                                if start >= items.len() {
+                                    break done;
+                                }
+                                let end = (start + BATCH).min(items.len());
+                                done.push((start, items[start..end].iter().map(f).collect()));
+                            }
+                        })
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -376,6 +421,8 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
                     })
                     .collect()
             });
+            batches.sort_unstable_by_key(|(start, _)| *start);
+            return batches.into_iter().flat_map(|(_, r)| r).collect();
         }
     }
     items.iter().map(f).collect()

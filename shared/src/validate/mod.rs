@@ -60,6 +60,11 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// A required field left empty (forms check this as the person types).
+    pub fn required(path: FieldPath) -> Self {
+        Self::new(path, Code::Required)
+    }
+
     fn new(path: FieldPath, code: Code) -> Self {
         Self {
             path,
