@@ -1,0 +1,259 @@
+//! The app's one way to the device engine and the server: engine commands on the engine's
+//! thread (the UI never waits on SQLite or image decoding), and sync over HTTP.
+
+use std::sync::{Arc, Mutex};
+
+use mandoob_engine::engine::{
+    AttachedPhoto, CaseSummary, Command, Credentials, DuplicateCandidate, Edit, EngineError, Event,
+    ListQuery, NewHousehold, OpenCase, Reply, StorageStats,
+};
+use mandoob_engine::handle::EngineHandle;
+use mandoob_engine::sync::SyncSummary;
+use mandoob_engine::sync_client::{SyncClient, SyncError, session_of};
+use mandoob_shared::doc::FieldPath;
+use mandoob_shared::ids::{CaseId, Date, MemberId, RequestId};
+use mandoob_shared::model::DocumentKind;
+use mandoob_shared::workflow::EventKind;
+
+/// A failure the UI shows, in the representative's language where it can be translated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Sync(String),
+    /// The server no longer accepts this device's token (revoked or signed out elsewhere).
+    #[error("this device was signed out by the server")]
+    Revoked,
+    #[error("not signed in")]
+    NotSignedIn,
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Unauthorized(_) => AppError::Revoked,
+            SyncError::Engine(e) => AppError::Engine(e),
+            other => AppError::Sync(other.to_string()),
+        }
+    }
+}
+
+/// Cloned into every component through context.
+#[derive(Clone)]
+pub struct Backend {
+    engine: EngineHandle,
+    client: Arc<Mutex<Option<SyncClient>>>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend").finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Backend {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.client, &other.client)
+    }
+}
+
+fn unexpected(reply: Reply) -> AppError {
+    AppError::Engine(EngineError::Storage(format!(
+        "unexpected engine reply: {reply:?}"
+    )))
+}
+
+impl Backend {
+    /// Wraps a running engine; signs in with stored credentials, if any.
+    pub async fn new(engine: EngineHandle) -> Result<Self, AppError> {
+        let client = match engine.call(Command::Credentials).await? {
+            Reply::Credentials(Some(c)) => Some(SyncClient::new(&c.server, &c.token)),
+            _ => None,
+        };
+        Ok(Self {
+            engine,
+            client: Arc::new(Mutex::new(client)),
+        })
+    }
+
+    pub fn events(&self) -> futures_util::stream::BoxStream<'static, Event> {
+        use futures_util::StreamExt;
+        self.engine.events().boxed()
+    }
+
+    fn client(&self) -> Option<SyncClient> {
+        self.client.lock().ok().and_then(|c| c.clone())
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.client().is_some()
+    }
+
+    async fn call(&self, command: Command) -> Result<Reply, AppError> {
+        Ok(self.engine.call(command).await?)
+    }
+
+    /// Signs in online once; the token is kept for offline use.
+    pub async fn sign_in(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Credentials, AppError> {
+        let (client, login) = SyncClient::sign_in(server, username, password, device_name)
+            .await
+            .map_err(|e| match e {
+                SyncError::Unauthorized(m) => AppError::Sync(m),
+                other => AppError::from(other),
+            })?;
+        let credentials = Credentials {
+            server: client.base().to_owned(),
+            token: client.token().to_owned(),
+            username: login.user.as_str().to_owned(),
+            display_name: login.display_name.clone(),
+        };
+        self.call(Command::SetSession(session_of(&login))).await?;
+        self.call(Command::SaveCredentials(credentials.clone()))
+            .await?;
+        if let Ok(mut c) = self.client.lock() {
+            *c = Some(client);
+        }
+        Ok(credentials)
+    }
+
+    pub async fn credentials(&self) -> Result<Option<Credentials>, AppError> {
+        match self.call(Command::Credentials).await? {
+            Reply::Credentials(c) => Ok(c),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Forgets the token; case files stay on the device.
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        self.call(Command::SignOut).await?;
+        if let Ok(mut c) = self.client.lock() {
+            *c = None;
+        }
+        Ok(())
+    }
+
+    /// One full sync: push, pull until up to date, photos.
+    pub async fn sync(&self) -> Result<SyncSummary, AppError> {
+        let client = self.client().ok_or(AppError::NotSignedIn)?;
+        let mut engine = self.engine.clone();
+        Ok(client.sync(&mut engine).await?)
+    }
+
+    pub async fn list(&self, q: ListQuery) -> Result<Vec<CaseSummary>, AppError> {
+        match self.call(Command::List(q)).await? {
+            Reply::Cases(c) => Ok(c),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn duplicates(
+        &self,
+        name: String,
+        civil_id: String,
+        phone: String,
+    ) -> Result<Vec<DuplicateCandidate>, AppError> {
+        match self
+            .call(Command::FindDuplicates {
+                name,
+                civil_id,
+                phone,
+            })
+            .await?
+        {
+            Reply::Duplicates(d) => Ok(d),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn create(&self, new: NewHousehold) -> Result<CaseId, AppError> {
+        match self.call(Command::CreateCase(new)).await? {
+            Reply::Created(id) => Ok(id),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn open(&self, id: CaseId) -> Result<OpenCase, AppError> {
+        match self.call(Command::OpenCase(id)).await? {
+            Reply::Case(c) => Ok(c),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn edit(&self, case: CaseId, edit: Edit) -> Result<(), AppError> {
+        self.call(Command::Edit { case, edit }).await.map(|_| ())
+    }
+
+    pub async fn record_event(
+        &self,
+        case: CaseId,
+        request: RequestId,
+        kind: EventKind,
+        reason: String,
+    ) -> Result<(), AppError> {
+        self.call(Command::RecordEvent {
+            case,
+            request,
+            kind,
+            reason,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn resolve(
+        &self,
+        case: CaseId,
+        path: FieldPath,
+        value: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.call(Command::ResolveConflict { case, path, value })
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn attach(
+        &self,
+        case: CaseId,
+        bytes: Vec<u8>,
+        kind: DocumentKind,
+        member: Option<MemberId>,
+        request: Option<RequestId>,
+        expires_on: Option<Date>,
+    ) -> Result<AttachedPhoto, AppError> {
+        match self
+            .call(Command::AttachPhoto {
+                case,
+                bytes,
+                kind,
+                member,
+                request,
+                expires_on,
+            })
+            .await?
+        {
+            Reply::Photo(p) => Ok(p),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>, AppError> {
+        match self.call(Command::Blob(sha256)).await? {
+            Reply::Blob(b) => Ok(b),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn stats(&self) -> Result<StorageStats, AppError> {
+        match self.call(Command::Stats).await? {
+            Reply::Stats(s) => Ok(s),
+            other => Err(unexpected(other)),
+        }
+    }
+}

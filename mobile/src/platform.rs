@@ -1,0 +1,77 @@
+//! What differs between renderers, behind one small interface.
+//!
+//! Photos: the desktop and web renderers hand a picked file's bytes over with the `change`
+//! event. Dioxus liveview (0.7.10) does not carry file contents over its websocket, and its
+//! fallback reads a file *of the same name on the server*: so under liveview the bytes are read
+//! in the page and returned through `eval`. Native Android/iOS need a camera plugin (Dioxus
+//! 0.7.10 intercepts file inputs there for a dialog that is not implemented; see
+//! PLATFORM.md): that renderer reports photos as unavailable until the plugin exists.
+
+use base64::Engine as _;
+use dioxus::prelude::*;
+
+/// How this renderer gets a picked photo's bytes. Provided as root context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    /// Desktop webview and the browser (wasm): files come with the event.
+    Native,
+    /// Dioxus liveview: read in the page.
+    Liveview,
+}
+
+/// The most a picked file may be (the capture pipeline refuses anything larger anyway).
+pub const MAX_PICKED_BYTES: usize = 40 * 1024 * 1024;
+
+/// The bytes of the file picked in the `<input type=file id=input_id>` of `event`.
+pub async fn picked_file(
+    renderer: Renderer,
+    event: &FormEvent,
+    input_id: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    match renderer {
+        Renderer::Native => {
+            let Some(file) = event.files().into_iter().next() else {
+                return Ok(None);
+            };
+            if file.size() as usize > MAX_PICKED_BYTES {
+                return Err("the file is too large".into());
+            }
+            file.read_bytes()
+                .await
+                .map(|b| Some(b.to_vec()))
+                .map_err(|e| e.to_string())
+        }
+        Renderer::Liveview => read_in_page(input_id).await,
+    }
+}
+
+async fn read_in_page(input_id: &str) -> Result<Option<Vec<u8>>, String> {
+    // The id is ours (alphanumeric and dashes), never user text; JSON-quote it anyway.
+    let id = serde_json::to_string(input_id).map_err(|e| e.to_string())?;
+    let script = format!(
+        r#"const el = document.getElementById({id});
+        const f = el && el.files && el.files[0];
+        if (!f) return null;
+        if (f.size > {max}) return "too-large";
+        const buf = new Uint8Array(await f.arrayBuffer());
+        let s = "";
+        for (let i = 0; i < buf.length; i += 0x8000) {{
+            s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+        }}
+        el.value = "";
+        return btoa(s);"#,
+        max = MAX_PICKED_BYTES
+    );
+    let value: Option<String> = document::eval(&script)
+        .join()
+        .await
+        .map_err(|e| e.to_string())?;
+    match value.as_deref() {
+        None => Ok(None),
+        Some("too-large") => Err("the file is too large".into()),
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+    }
+}
