@@ -326,3 +326,4 @@ sync-error-detail = سبب الخطأ: { $reason }
 storage-used = المساحة المستخدمة على الجهاز: { $mb } ميغابايت
 library-title = المكتبة المرجعية
 library-policy = سياسة العلاقة مع المستفيدين
+survey-count = استبيانات أجابت عنها الأسرة: { $count }

@@ -326,3 +326,4 @@ sync-error-detail = What went wrong: { $reason }
 storage-used = Space used on this device: { $mb } MB
 library-title = Reference library
 library-policy = Beneficiary relations policy
+survey-count = Surveys answered by this family: { $count }

@@ -126,6 +126,23 @@ pub fn App() -> Element {
             }
         }
     });
+    // Syncs run here, in the root scope, so leaving a screen never cancels one.
+    let sync_backend = backend.clone();
+    let syncer = use_coroutine(move |mut rx: UnboundedReceiver<SyncRequest>| {
+        let backend = sync_backend.clone();
+        let mut ctx = ctx;
+        async move {
+            if backend.signed_in() {
+                run_sync(&backend, &mut ctx).await;
+            }
+            while let Some(SyncRequest) = rx.next().await {
+                // Requests that piled up while syncing are served by one more round.
+                while let Ok(SyncRequest) = rx.try_recv() {}
+                run_sync(&backend, &mut ctx).await;
+            }
+        }
+    });
+    let _ = syncer;
     // Who is signed in, and what waits to be sent (refreshed after every change).
     let info_backend = backend.clone();
     use_effect(move || {
@@ -189,6 +206,26 @@ pub fn App() -> Element {
     }
 }
 
+/// Asks the root's sync task for a sync (coalesced with any already waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncRequest;
+
+async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
+    match backend.sync().await {
+        Err(AppError::Revoked) => {
+            ctx.sync.write().revoked = true;
+            let _ = backend.sign_out().await;
+            ctx.user.set(None);
+            ctx.screen.set(Screen::SignIn);
+        }
+        Err(AppError::Sync(m)) if ctx.sync.read().state == SyncState::Syncing => {
+            ctx.sync.write().state = SyncState::Error(m);
+        }
+        _ => {}
+    }
+    *ctx.revision.write() += 1;
+}
+
 #[component]
 fn NavButton(target: Screen, key_name: &'static str, id: &'static str) -> Element {
     let texts = use_context::<Rc<Texts>>();
@@ -234,6 +271,7 @@ fn SignIn() -> Element {
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     let revoked = (ctx.sync)().revoked;
+    let syncer = use_coroutine_handle::<SyncRequest>();
     let submit = move |_| {
         let backend = backend.clone();
         async move {
@@ -249,7 +287,7 @@ fn SignIn() -> Element {
                     ctx.sync.write().revoked = false;
                     password.set(String::new());
                     ctx.screen.set(Screen::Cases);
-                    let _ = backend.sync().await;
+                    syncer.send(SyncRequest);
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -1147,6 +1185,7 @@ fn SubmitStep(open: OpenCase) -> Element {
         .err()
         .unwrap_or_default();
     let mut failure = use_signal(Vec::<String>::new);
+    let syncer = use_coroutine_handle::<SyncRequest>();
     let id = open.case.id.clone();
     let rid = request.id.clone();
     let submit = move |_| {
@@ -1158,7 +1197,11 @@ fn SubmitStep(open: OpenCase) -> Element {
                 .record_event(id.clone(), rid.clone(), EventKind::Submitted, String::new())
                 .await
             {
-                Ok(()) => ctx.screen.set(Screen::Receipt { id, request: rid }),
+                Ok(()) => {
+                    ctx.screen.set(Screen::Receipt { id, request: rid });
+                    // Sent now if there is a connection; otherwise it waits, safely stored.
+                    syncer.send(SyncRequest);
+                }
                 Err(e) => {
                     let texts = Texts::new();
                     failure.set(engine_error_text(texts.get((ctx.lang)()), &e));
@@ -1413,7 +1456,7 @@ fn Services(open: OpenCase) -> Element {
         button { id: "service-add", onclick: add, {tr.text("service-add")} }
         for f in failure() { p { class: "error", "{f}" } }
         hr {}
-        p { {open.case.surveys.len().to_string()} " × " {tr.text("survey-title")} }
+        p { id: "survey-count", {tr.text_with("survey-count", &[("count", &open.case.surveys.len().to_string())])} }
         button { id: "survey-start", class: "primary", onclick: move |_| ctx.screen.set(Screen::Survey { id: case_id.clone() }),
             {tr.text("survey-start")}
         }
@@ -1590,23 +1633,8 @@ fn SyncScreen() -> Element {
         let _ = (ctx.revision)();
         async move { backend.stats().await.ok() }
     });
-    let sync_backend = backend.clone();
-    let sync_now = move |_| {
-        let backend = sync_backend.clone();
-        async move {
-            match backend.sync().await {
-                Err(AppError::Revoked) => {
-                    ctx.sync.write().revoked = true;
-                    let _ = backend.sign_out().await;
-                    ctx.screen.set(Screen::SignIn);
-                }
-                Err(AppError::Sync(m)) => {
-                    ctx.sync.write().state = SyncState::Error(m);
-                }
-                _ => {}
-            }
-        }
-    };
+    let syncer = use_coroutine_handle::<SyncRequest>();
+    let sync_now = move |_| syncer.send(SyncRequest);
     let sign_out = move |_| {
         let backend = backend.clone();
         async move {

@@ -1,0 +1,185 @@
+//! The home visit end to end in headless Chromium (tests/e2e/field_app.mjs), against the real
+//! HQ server on 127.0.0.1 and the real app over Dioxus liveview. This test runs both, takes the
+//! server away while the representative works "in the home", brings it back, checks what
+//! reached headquarters and makes the committee's decision there.
+//!
+//! Screenshots of the main screens at 360x640, in Arabic and English, go to
+//! `target/screenshots/field-app/`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use mandoob_engine::engine::ListQuery;
+use mandoob_shared::model::Relation;
+use mandoob_shared::sample::realistic_case;
+use mandoob_shared::workflow::EventKind;
+use mandoob_sync_server::Settings;
+use mandoob_sync_server::storage::Scope;
+use mandoob_tests::{Device, PASSWORD, TestServer, temp_dir};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()> {
+    let e2e = repo().join("tests/e2e");
+    anyhow::ensure!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in tests/e2e (.ci/run does)"
+    );
+    anyhow::ensure!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "Debian's chromium is not installed (.ci/run installs it)"
+    );
+
+    let mut server = Some(TestServer::start().await?);
+    let port = server.as_ref().map(|s| s.addr.port()).unwrap_or_default();
+    let data_dir = server
+        .as_ref()
+        .map(|s| s.data_dir.clone())
+        .unwrap_or_default();
+    let server_url = format!("http://127.0.0.1:{port}");
+
+    // The app: one device, its own database.
+    let device_db = temp_dir("device").join("device.sqlite");
+    let mut app = Child(
+        Command::new(env!("CARGO_BIN_EXE_mandoob-liveview"))
+            .args(["--port", "0", "--db"])
+            .arg(&device_db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?,
+    );
+    let mut app_out = BufReader::new(app.0.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    app_out.read_line(&mut line)?;
+    let app_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| anyhow::anyhow!("the app did not start: {line}"))?
+        .to_owned();
+
+    // People with valid civil IDs (check digit, birth date) from the sample generator.
+    let sample = realistic_case(42);
+    let head = sample.head().expect("head").clone();
+    let spouse = sample
+        .household
+        .members
+        .iter()
+        .find(|m| m.relation == Relation::Spouse)
+        .expect("spouse")
+        .clone();
+
+    let shots = repo().join("target/screenshots/field-app");
+    let mut node = Child(
+        Command::new("node")
+            .arg(e2e.join("field_app.mjs"))
+            .current_dir(&e2e)
+            .env("APP_URL", &app_url)
+            .env("SERVER_URL", &server_url)
+            .env("USERNAME", "rep-a")
+            .env("PASSWORD", PASSWORD)
+            .env("CIVIL_ID", &head.civil_id)
+            .env("SPOUSE_CIVIL_ID", &spouse.civil_id)
+            .env("PHOTOS", repo().join("tests/fixtures/photos"))
+            .env("SHOTS", &shots)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?,
+    );
+    let mut to_node = node.0.stdin.take().expect("stdin");
+    let from_node = node.0.stdout.take().expect("stdout");
+    // Node's lines, read on a thread (the reads block).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(from_node).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next = async || -> anyhow::Result<String> {
+        tokio::time::timeout(Duration::from_secs(300), rx.recv())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the browser script ended early (see its output above)"))
+    };
+
+    anyhow::ensure!(next().await? == "SIGNED_IN");
+    // The representative leaves for the family's home: no connection from here.
+    if let Some(s) = server.take() {
+        s.stop().await?;
+    }
+    writeln!(to_node, "OFFLINE")?;
+
+    let submitted = next().await?;
+    let reference = submitted
+        .strip_prefix("SUBMITTED ")
+        .ok_or_else(|| anyhow::anyhow!("unexpected: {submitted}"))?
+        .to_owned();
+    // Nothing reached headquarters while offline.
+    let settings = Settings {
+        data_dir: data_dir.clone(),
+        ..Settings::default()
+    };
+    server = Some(TestServer::start_on_port(settings, port).await?);
+    let storage = server.as_ref().expect("server").storage()?;
+    let (before, _) = storage.whole_documents(&Scope::All, None, 1000).await?;
+    assert!(before.is_empty(), "a case reached the server while offline");
+    writeln!(to_node, "ONLINE")?;
+
+    let synced = next().await?;
+    anyhow::ensure!(synced == format!("SYNCED {reference}"), "unexpected: {synced}");
+    // The case and its photos are at headquarters.
+    let mut committee = Device::enrol(server.as_ref().expect("server"), "committee").await?;
+    committee.sync().await?;
+    let rows = committee.engine.list(&ListQuery {
+        text: reference.clone(),
+        ..ListQuery::default()
+    })?;
+    let row = rows
+        .iter()
+        .find(|r| r.reference == reference)
+        .ok_or_else(|| anyhow::anyhow!("case {reference} is not on the server"))?;
+    assert_eq!(row.status, "awaiting-decision");
+    let open = committee.engine.open_case(&row.id)?;
+    let case = &open.case;
+    assert_eq!(case.household.members.len(), 2);
+    assert_eq!(case.head().expect("head").civil_id, head.civil_id);
+    let request = case.requests.last().expect("request");
+    assert!(request.declaration.is_some(), "the declaration is signed");
+    assert_eq!(case.documents.len(), 4, "three photos and the signature");
+    for doc in &case.documents {
+        for sha in [&doc.sha256, &doc.thumbnail_sha256] {
+            let blob = storage.blob(sha).await?;
+            assert!(blob.is_some(), "photo {sha} ({:?}) is on the server", doc.kind);
+        }
+    }
+    // The committee decides at headquarters.
+    committee.engine.record_event(
+        &row.id,
+        &request.id,
+        EventKind::Accepted,
+        "الأسرة مستحقة وفق دراسة الحالة",
+    )?;
+    committee.sync().await?;
+    writeln!(to_node, "DECIDED")?;
+
+    anyhow::ensure!(next().await? == "DONE");
+    let status = node.0.wait()?;
+    anyhow::ensure!(status.success(), "the browser script failed: {status}");
+    Ok(())
+}

@@ -1,0 +1,215 @@
+// The home visit end to end in a real browser (headless Debian chromium, playwright-core),
+// over Dioxus liveview. Driven by `mobile/tests/field_app_browser.rs`, which runs the real HQ
+// server and the app, and answers this script's phases on stdin:
+//
+//   SIGNED_IN          -> the server is stopped      -> OFFLINE
+//   SUBMITTED <ref>    -> the server is started again -> ONLINE
+//   SYNCED <ref>       -> checks the server, decides  -> DECIDED
+//
+// Environment: APP_URL, SERVER_URL, USERNAME, PASSWORD, CIVIL_ID, SPOUSE_CIVIL_ID, PHOTOS (a
+// folder with the fixture photos), SHOTS (where screenshots go).
+
+import { chromium } from 'playwright-core';
+import { createInterface } from 'node:readline';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const APP = env('APP_URL');
+const SHOTS = env('SHOTS');
+const PHOTOS = env('PHOTOS');
+rmSync(SHOTS, { recursive: true, force: true });
+mkdirSync(SHOTS, { recursive: true });
+
+const lines = createInterface({ input: process.stdin });
+const waiting = [];
+lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l.trim()); });
+const phase = (say, expect) => new Promise((resolve, reject) => {
+  waiting.push((l) => (l === expect ? resolve() : reject(new Error(`expected ${expect}, got ${l}`))));
+  console.log(say);
+});
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const page = await browser.newPage({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
+page.setDefaultTimeout(20000);
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const step = async (id) => { await page.click(`#${id}`); };
+
+try {
+  // Enrol: online once.
+  await page.goto(APP);
+  await page.waitForSelector('#server');
+  await shot('ar-01-sign-in');
+  await page.fill('#server', env('SERVER_URL'));
+  await page.fill('#username', env('USERNAME'));
+  await page.fill('#password', env('PASSWORD'));
+  await step('signin');
+  await page.waitForSelector('#sync-badge.sync-up-to-date');
+  await phase('SIGNED_IN', 'OFFLINE');
+
+  // Offline from here: register a household.
+  await step('nav-register');
+  await page.fill('#name-ar', 'خالد عبدالله العنزي');
+  await page.fill('#name-en', 'Khaled Abdullah Al-Enezi');
+  await page.fill('#civil-id', env('CIVIL_ID'));
+  await page.fill('#phone', '99887766');
+  await page.selectOption('#governorate', 'jahra');
+  await page.fill('#area', 'الجهراء');
+  await page.fill('#block', '4');
+  await shot('ar-02-register');
+  await step('register');
+  await page.waitForSelector('#case-title');
+  const reference = (await page.textContent('#case-reference')).trim();
+
+  // A second family with the same civil ID: the warning comes before a second file.
+  await step('nav-register');
+  await page.fill('#name-ar', 'أسرة أخرى');
+  await page.fill('#civil-id', env('CIVIL_ID'));
+  await page.waitForSelector('#duplicate-warning');
+  if (!(await page.textContent('#duplicate-warning')).includes(reference)) {
+    throw new Error('the duplicate warning does not name the existing file');
+  }
+  await shot('ar-03-duplicate-warning');
+
+  // Back to the first family's file.
+  await step('nav-cases');
+  await page.click(`.case-row[data-reference="${reference}"]`);
+  await page.waitForSelector('#case-title');
+
+  // 1. Welcome and inquiries.
+  await step('step-welcome');
+  await page.fill('#inquiry-question', 'متى يصل الرد على الطلب؟');
+  await page.fill('#inquiry-answer', 'خلال أسبوعين من رفع الطلب');
+  await step('inquiry-log');
+  await page.waitForSelector('.log li');
+
+  // 2. The household: the spouse.
+  await step('step-registration');
+  await page.fill('#member-name', 'نورة سالم العنزي');
+  await page.fill('#member-civil-id', env('SPOUSE_CIVIL_ID'));
+  await page.selectOption('#member-relation', 'spouse');
+  await step('member-add');
+  await page.waitForFunction(() => document.querySelectorAll('.members li').length === 2);
+
+  // 3. Interview and request.
+  await step('step-interview');
+  await page.selectOption('#request-kind', 'utility-bills');
+  await page.fill('#request-amount', '45');
+  await page.fill('#request-reason', 'تراكمت فواتير الكهرباء بعد انقطاع دخل رب الأسرة');
+  await page.fill('#household-notes', 'شقة إيجار، غرفتان');
+  await step('interview-save');
+  await page.waitForSelector('.ok');
+  await shot('ar-04-interview');
+
+  // 4. Documents: photographs from real phones (EXIF orientation), through the pipeline.
+  await step('step-documents');
+  await page.waitForSelector('input[id^="capture-civil-id"]');
+  await page.setInputFiles('input[id^="capture-civil-id"]', join(PHOTOS, 'Portrait_6.jpg'));
+  await page.waitForSelector('.doc.present img.thumb');
+  await page.setInputFiles('input[id^="capture-utility-bill"]', join(PHOTOS, 'jolla.jpg'));
+  await page.waitForFunction(() => document.querySelectorAll('.doc.present img.thumb').length === 2, null, { timeout: 60000 });
+  await page.setInputFiles('input[id^="capture-income-proof"]', join(PHOTOS, 'DSCN0010.jpg'));
+  await page.waitForFunction(() => document.querySelectorAll('.doc.present img.thumb').length === 3, null, { timeout: 60000 });
+  // Portrait_6 is stored sideways with EXIF orientation 6: it must be shown upright.
+  const civil = await page.$eval('.doc.present img.thumb', (img) => [img.naturalWidth, img.naturalHeight]);
+  if (!(civil[1] > civil[0])) throw new Error(`the civil ID photo is not upright: ${civil}`);
+  await shot('ar-05-documents');
+
+  // 6. Declaration and a signature drawn on the screen.
+  await step('step-declaration');
+  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#signature-pad').boundingBox();
+  await page.mouse.move(pad.x + 20, pad.y + 110);
+  await page.mouse.down();
+  for (let i = 0; i <= 24; i++) {
+    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
+  }
+  await page.mouse.up();
+  await page.waitForFunction(() => (document.querySelector('#signature-pad path')?.getAttribute('d') || '').length > 40);
+  await shot('ar-06-signature');
+  await step('signature-save');
+  await page.waitForSelector('#signature-saved');
+
+  // 7. Submit, and the receipt for the family.
+  await step('step-submit');
+  await step('submit');
+  await page.waitForSelector('#receipt');
+  const shown = (await page.textContent('#receipt-reference')).trim();
+  if (shown !== reference) throw new Error(`receipt shows ${shown}, case is ${reference}`);
+  const due = (await page.textContent('#receipt-due')).trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new Error(`no decision date on the receipt: ${due}`);
+  await shot('ar-07-receipt');
+  // Still offline: the work waits on the device.
+  await page.waitForSelector('#sync-badge.sync-offline');
+  await phase(`SUBMITTED ${reference}`, 'ONLINE');
+
+  // Back online: sync.
+  await step('nav-sync');
+  await step('sync-now');
+  await page.waitForSelector('#sync-state.sync-up-to-date', { timeout: 60000 });
+  await page.waitForFunction(() => /\D0$/.test(document.querySelector('#pending-photos').textContent.replace(/[\u2066-\u2069]/g, '').trim()));
+  await shot('ar-08-sync');
+  await phase(`SYNCED ${reference}`, 'DECIDED');
+
+  // The committee's decision reaches the app on the next sync.
+  await step('sync-now');
+  await page.waitForSelector('#sync-state.sync-up-to-date', { timeout: 60000 });
+  await step('nav-cases');
+  await page.click(`.case-row[data-reference="${reference}"]`);
+  await step('tab-visit');
+  await step('tab-timeline');
+  await page.waitForSelector('#decision');
+  await shot('ar-09-timeline');
+
+  // The other screens, and everything again in English.
+  await step('tab-services');
+  await step('survey-start');
+  await page.waitForSelector('#survey-submit');
+  await shot('ar-10-survey');
+  await step('nav-library');
+  await shot('ar-11-library');
+  await step('lang');
+  await page.waitForSelector('html');
+  await shot('en-11-library');
+  await step('nav-cases');
+  await page.waitForSelector('.case-row');
+  await shot('en-02-cases');
+  await page.click(`.case-row[data-reference="${reference}"]`);
+  await step('tab-timeline');
+  await page.waitForSelector('#decision');
+  await shot('en-09-timeline');
+  await step('tab-visit');
+  await step('step-documents');
+  await shot('en-05-documents');
+  await step('tab-services');
+  await step('survey-start');
+  await page.waitForSelector('#survey-submit');
+  await shot('en-10-survey');
+  await step('nav-sync');
+  await shot('en-08-sync');
+  await step('nav-register');
+  await shot('en-03-register');
+  await step('lang');
+  await step('nav-cases');
+  await page.waitForSelector('.case-row');
+  await shot('ar-02-cases');
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  console.log('DONE');
+} catch (e) {
+  await shot('failure').catch(() => {});
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  lines.close();
+}
