@@ -12,14 +12,20 @@ fn desktop_app_opens_under_xvfb() -> Result<(), Box<dyn std::error::Error>> {
             .output()?
             .status
             .success();
-        assert!(found, "{tool} is not installed (.ci/run installs xvfb and imagemagick)");
+        assert!(
+            found,
+            "{tool} is not installed (.ci/run installs xvfb and imagemagick)"
+        );
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let out_dir = root.join("target/screenshots/desktop");
     std::fs::create_dir_all(&out_dir)?;
     let shot = out_dir.join("sign-in.png");
     let _ = std::fs::remove_file(&shot);
-    let db = std::env::temp_dir().join(format!("mandoob-desktop-smoke-{}.sqlite", std::process::id()));
+    let db = std::env::temp_dir().join(format!(
+        "mandoob-desktop-smoke-{}.sqlite",
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&db);
     // The app runs for a few seconds in a virtual display; the screen is captured, then it is
     // stopped. Any crash before the capture leaves no screenshot.
@@ -36,12 +42,19 @@ fn desktop_app_opens_under_xvfb() -> Result<(), Box<dyn std::error::Error>> {
         .env("LANG", "C.UTF-8")
         .status()?;
     let _ = std::fs::remove_file(&db);
-    assert!(status.success(), "the app did not stay up under Xvfb: {status}");
+    assert!(
+        status.success(),
+        "the app did not stay up under Xvfb: {status}"
+    );
     let img = image::open(&shot)?.to_rgb8();
     // Not a blank screen: the app drew text and buttons (many distinct colours).
     let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
     colours.sort_unstable();
     colours.dedup();
-    assert!(colours.len() > 20, "the screenshot looks blank ({} colours)", colours.len());
+    assert!(
+        colours.len() > 20,
+        "the screenshot looks blank ({} colours)",
+        colours.len()
+    );
     Ok(())
 }

@@ -142,7 +142,10 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     writeln!(to_node, "ONLINE")?;
 
     let synced = next().await?;
-    anyhow::ensure!(synced == format!("SYNCED {reference}"), "unexpected: {synced}");
+    anyhow::ensure!(
+        synced == format!("SYNCED {reference}"),
+        "unexpected: {synced}"
+    );
     // The case and its photos are at headquarters.
     let mut committee = Device::enrol(server.as_ref().expect("server"), "committee").await?;
     committee.sync().await?;
@@ -165,7 +168,11 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     for doc in &case.documents {
         for sha in [&doc.sha256, &doc.thumbnail_sha256] {
             let blob = storage.blob(sha).await?;
-            assert!(blob.is_some(), "photo {sha} ({:?}) is on the server", doc.kind);
+            assert!(
+                blob.is_some(),
+                "photo {sha} ({:?}) is on the server",
+                doc.kind
+            );
         }
     }
     // The committee decides at headquarters.
