@@ -846,6 +846,130 @@ fn InterviewStep(open: OpenCase) -> Element {
         }
         button { id: "interview-save", class: "primary", disabled: locked, onclick: save, {tr.text("interview-save")} }
         if saved() { p { class: "ok", {tr.text("saved")} } }
+        MoneySection { open: open.clone() }
+    }
+}
+
+/// Housing, monthly income by source and expenses by kind (the social research's figures).
+#[component]
+fn MoneySection(open: OpenCase) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let backend = use_context::<Backend>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let mut housing = use_signal(|| open.case.household.housing.kind);
+    let mut rent = use_signal(|| {
+        open.case
+            .household
+            .housing
+            .monthly_rent
+            .map(|r| r.to_string())
+            .unwrap_or_default()
+    });
+    let mut income_kind = use_signal(|| IncomeSource::Salary);
+    let mut income_amount = use_signal(String::new);
+    let mut expense_kind = use_signal(|| ExpenseKind::Rent);
+    let mut expense_amount = use_signal(String::new);
+    let id = open.case.id.clone();
+    let current = open.case.household.housing.clone();
+    let b1 = backend.clone();
+    let id1 = id.clone();
+    let save_housing = move |_| {
+        let backend = b1.clone();
+        let id = id1.clone();
+        let mut h = current.clone();
+        async move {
+            let Ok(r) = parse_kwd(&rent()) else { return };
+            h.kind = housing();
+            h.monthly_rent = r;
+            let _ = backend.edit(id, Edit::SetHousing(h)).await;
+        }
+    };
+    let b2 = backend.clone();
+    let id2 = id.clone();
+    let add_income = move |_| {
+        let backend = b2.clone();
+        let id = id2.clone();
+        async move {
+            let Ok(Some(monthly)) = parse_kwd(&income_amount()) else { return };
+            let line = MoneyLine {
+                id: MoneyLineId::generate(),
+                kind: income_kind(),
+                monthly,
+                member: None,
+                note: String::new(),
+            };
+            if backend.edit(id, Edit::UpsertIncome(line)).await.is_ok() {
+                income_amount.set(String::new());
+            }
+        }
+    };
+    let add_expense = move |_| {
+        let backend = backend.clone();
+        let id = id.clone();
+        async move {
+            let Ok(Some(monthly)) = parse_kwd(&expense_amount()) else { return };
+            let line = MoneyLine {
+                id: MoneyLineId::generate(),
+                kind: expense_kind(),
+                monthly,
+                member: None,
+                note: String::new(),
+            };
+            if backend.edit(id, Edit::UpsertExpense(line)).await.is_ok() {
+                expense_amount.set(String::new());
+            }
+        }
+    };
+    let income_total: i64 = open.case.household.income.iter().map(|l| l.monthly.0).sum();
+    let expense_total: i64 = open.case.household.expenses.iter().map(|l| l.monthly.0).sum();
+    rsx! {
+        h3 { {tr.text("housing-title")} }
+        label { {tr.text("housing-kind")}
+            select { id: "housing-kind", onchange: move |e| housing.set(HousingKind::from_code(&e.value())),
+                option { value: "", {tr.text("choose")} }
+                for k in HousingKind::ALL.iter().copied() {
+                    option { value: k.code(), selected: housing() == Some(k), {tr.text(&k.label_key())} }
+                }
+            }
+        }
+        Field { id: "housing-rent", label: tr.text("housing-rent"), value: rent(), ltr: true, numeric: true,
+            error: parse_kwd(&rent()).is_err().then(|| tr.text("amount-bad")), oninput: move |v| rent.set(v) }
+        button { id: "housing-save", onclick: save_housing, {tr.text("save")} }
+        h3 { {tr.text("income-title")} }
+        ul { class: "log",
+            for l in open.case.household.income.iter() {
+                li { key: "{l.id.as_str()}", {tr.text(&l.kind.label_key())} " · " span { dir: "ltr", "{l.monthly} KWD" } }
+            }
+        }
+        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(income_total).to_string())])} }
+        div { class: "row",
+            select { id: "income-kind", onchange: move |e| if let Some(k) = IncomeSource::from_code(&e.value()) { income_kind.set(k) },
+                for k in IncomeSource::ALL.iter().copied() {
+                    option { value: k.code(), selected: income_kind() == k, {tr.text(&k.label_key())} }
+                }
+            }
+            input { id: "income-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
+                value: income_amount(), oninput: move |e| income_amount.set(e.value()) }
+        }
+        button { id: "income-add", onclick: add_income, {tr.text("income-add")} }
+        h3 { {tr.text("expenses-title")} }
+        ul { class: "log",
+            for l in open.case.household.expenses.iter() {
+                li { key: "{l.id.as_str()}", {tr.text(&l.kind.label_key())} " · " span { dir: "ltr", "{l.monthly} KWD" } }
+            }
+        }
+        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(expense_total).to_string())])} }
+        div { class: "row",
+            select { id: "expense-kind", onchange: move |e| if let Some(k) = ExpenseKind::from_code(&e.value()) { expense_kind.set(k) },
+                for k in ExpenseKind::ALL.iter().copied() {
+                    option { value: k.code(), selected: expense_kind() == k, {tr.text(&k.label_key())} }
+                }
+            }
+            input { id: "expense-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
+                value: expense_amount(), oninput: move |e| expense_amount.set(e.value()) }
+        }
+        button { id: "expense-add", onclick: add_expense, {tr.text("expense-add")} }
     }
 }
 

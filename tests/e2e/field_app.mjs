@@ -109,6 +109,10 @@ try {
   await page.fill('#household-notes', 'شقة إيجار، غرفتان');
   await step('interview-save');
   await page.waitForSelector('.ok');
+  await page.selectOption('#income-kind', 'social-assistance');
+  await page.fill('#income-amount', '250');
+  await step('income-add');
+  await page.waitForFunction(() => document.body.innerText.includes('250.000 KWD'));
   await shot('ar-04-interview');
 
   // 4. Documents: photographs from real phones (EXIF orientation), through the pipeline.
