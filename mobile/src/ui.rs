@@ -65,6 +65,8 @@ pub struct Ctx {
     /// Bumped whenever the engine reports a change: lists and open cases reload.
     pub revision: Signal<u64>,
     pub user: Signal<Option<String>>,
+    /// The signed-in user's id, recorded as who logged a contact, referral or service.
+    pub user_id: Signal<Option<UserId>>,
 }
 
 fn today() -> chrono::NaiveDate {
@@ -104,6 +106,7 @@ pub fn App() -> Element {
         sync: Signal::new(SyncView::default()),
         revision: Signal::new(0),
         user: Signal::new(None),
+        user_id: Signal::new(None),
     });
     // Engine events drive the sync badge and reload what is on screen.
     let events_backend = backend.clone();
@@ -151,6 +154,7 @@ pub fn App() -> Element {
         let mut ctx = ctx;
         spawn(async move {
             if let Ok(Some(c)) = backend.credentials().await {
+                ctx.user_id.set(Some(UserId::new(c.username)));
                 ctx.user.set(Some(c.display_name));
             }
             if let Ok(s) = backend.stats().await {
@@ -283,6 +287,7 @@ fn SignIn() -> Element {
             busy.set(false);
             match result {
                 Ok(c) => {
+                    ctx.user_id.set(Some(UserId::new(c.username)));
                     ctx.user.set(Some(c.display_name));
                     ctx.sync.write().revoked = false;
                     password.set(String::new());
@@ -658,9 +663,9 @@ fn VisitFlow(open: OpenCase) -> Element {
     }
 }
 
-fn session_user(open: &OpenCase) -> UserId {
-    // The engine stamps the real author on every change; this is only for display fields.
-    open.case.created_by.clone()
+/// Who is signed in (the engine also stamps the author of every change it writes).
+fn session_user(ctx: &Ctx) -> UserId {
+    (ctx.user_id)().unwrap_or_else(|| UserId::new(""))
 }
 
 #[component]
@@ -672,7 +677,7 @@ fn WelcomeStep(open: OpenCase) -> Element {
     let mut question = use_signal(String::new);
     let mut answer = use_signal(String::new);
     let id = open.case.id.clone();
-    let by = session_user(&open);
+    let by = session_user(&ctx);
     let log = move |_| {
         let backend = backend.clone();
         let id = id.clone();
@@ -891,7 +896,9 @@ fn MoneySection(open: OpenCase) -> Element {
         let backend = b2.clone();
         let id = id2.clone();
         async move {
-            let Ok(Some(monthly)) = parse_kwd(&income_amount()) else { return };
+            let Ok(Some(monthly)) = parse_kwd(&income_amount()) else {
+                return;
+            };
             let line = MoneyLine {
                 id: MoneyLineId::generate(),
                 kind: income_kind(),
@@ -908,7 +915,9 @@ fn MoneySection(open: OpenCase) -> Element {
         let backend = backend.clone();
         let id = id.clone();
         async move {
-            let Ok(Some(monthly)) = parse_kwd(&expense_amount()) else { return };
+            let Ok(Some(monthly)) = parse_kwd(&expense_amount()) else {
+                return;
+            };
             let line = MoneyLine {
                 id: MoneyLineId::generate(),
                 kind: expense_kind(),
@@ -922,7 +931,13 @@ fn MoneySection(open: OpenCase) -> Element {
         }
     };
     let income_total: i64 = open.case.household.income.iter().map(|l| l.monthly.0).sum();
-    let expense_total: i64 = open.case.household.expenses.iter().map(|l| l.monthly.0).sum();
+    let expense_total: i64 = open
+        .case
+        .household
+        .expenses
+        .iter()
+        .map(|l| l.monthly.0)
+        .sum();
     rsx! {
         h3 { {tr.text("housing-title")} }
         label { {tr.text("housing-kind")}
@@ -1110,7 +1125,7 @@ fn ReferralStep(open: OpenCase) -> Element {
     let mut failure = use_signal(Vec::<String>::new);
     let id = open.case.id.clone();
     let request = open.case.requests.last().map(|r| r.id.clone());
-    let by = session_user(&open);
+    let by = session_user(&ctx);
     let refer = move |_| {
         let backend = backend.clone();
         let id = id.clone();
@@ -1448,7 +1463,7 @@ fn Contacts(open: OpenCase) -> Element {
     let mut summary = use_signal(String::new);
     let mut follow = use_signal(String::new);
     let id = open.case.id.clone();
-    let by = session_user(&open);
+    let by = session_user(&ctx);
     let add = move |_| {
         let backend = backend.clone();
         let id = id.clone();
@@ -1517,7 +1532,7 @@ fn Services(open: OpenCase) -> Element {
     let mut description = use_signal(String::new);
     let mut failure = use_signal(Vec::<String>::new);
     let id = open.case.id.clone();
-    let by = session_user(&open);
+    let by = session_user(&ctx);
     let request = open.case.requests.last().map(|r| r.id.clone());
     let add = move |_| {
         let backend = backend.clone();
@@ -1614,7 +1629,7 @@ fn SurveyScreen(id: CaseId) -> Element {
             let survey = SatisfactionSurvey {
                 id: SurveyId::generate(),
                 at: Timestamp::now(),
-                administered_by: UserId::new(""),
+                administered_by: session_user(&ctx),
                 reception: s[0],
                 time_and_answers: s[1],
                 clarity: s[2],

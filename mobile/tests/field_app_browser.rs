@@ -165,6 +165,10 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     let request = case.requests.last().expect("request");
     assert!(request.declaration.is_some(), "the declaration is signed");
     assert_eq!(case.documents.len(), 4, "three photos and the signature");
+    // The inquiry logged in the home, recorded as the representative's.
+    assert_eq!(case.contacts.len(), 1);
+    assert_eq!(case.contacts[0].by.as_str(), "rep-a");
+    assert_eq!(case.household.income.len(), 1);
     for doc in &case.documents {
         for sha in [&doc.sha256, &doc.thumbnail_sha256] {
             let blob = storage.blob(sha).await?;

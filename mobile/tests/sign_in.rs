@@ -29,7 +29,13 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
         .await?;
     assert_eq!(creds.username, "rep-a");
     backend.sync().await?;
-    let device = server.storage()?.devices().await?.pop().expect("device").code;
+    let device = server
+        .storage()?
+        .devices()
+        .await?
+        .pop()
+        .expect("device")
+        .code;
     server.stop().await?;
 
     // The app restarts with no server: still signed in; work goes on and is kept.
