@@ -15,6 +15,17 @@ use mandoob_sync_server::admin;
 use mandoob_sync_server::storage::Scope;
 use mandoob_tests::{Device, PASSWORD, TestServer};
 
+/// CPU time (user + system) of this process so far, in seconds, on Linux: a figure that a
+/// busy shared machine disturbs far less than wall-clock time.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64()
@@ -59,12 +70,18 @@ async fn main() -> anyhow::Result<()> {
 
     // Cold sync onto an empty device.
     let mut device = Device::enrol(&server, "rep-a").await?;
+    let cpu = cpu_seconds();
     let t = Instant::now();
     device.sync().await?;
     let cold = t.elapsed();
+    let cpu = cpu.zip(cpu_seconds()).map(|(a, b)| b - a);
     let stats = device.client.stats();
     println!("cases {cases}");
     println!("cold_sync_seconds {:.2}", cold.as_secs_f64());
+    if let Some(cpu) = cpu {
+        // Server and device together (they share this process), on all cores.
+        println!("cold_sync_cpu_seconds {cpu:.2}");
+    }
     println!("cold_sync_requests {}", stats.requests);
     println!(
         "cold_sync_bytes {}",
