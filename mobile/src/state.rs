@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use mandoob_engine::engine::{CaseSummary, Event, NewHousehold, OpenCase, SyncState};
-use mandoob_shared::catalog::{RequestCatalog, Scope};
+use mandoob_shared::catalog::RequestCatalog;
 use mandoob_shared::doc::FieldPath;
 use mandoob_shared::ids::{CaseId, Date, Fils, MemberId, RequestId, Timestamp};
 use mandoob_shared::model::{
@@ -296,43 +296,15 @@ pub fn checklist(
     let Some(req) = case.request(request) else {
         return Vec::new();
     };
-    let head = case.head();
-    let mut items = Vec::new();
-    for requirement in catalog.requirements(req.kind) {
-        let people: Vec<Option<&Member>> = match requirement.scope {
-            Scope::Case => vec![None],
-            Scope::Head => vec![head],
-            Scope::EarningMember => validate::earning_members(case)
-                .into_iter()
-                .map(Some)
-                .collect(),
-            Scope::Child => case
-                .household
-                .members
-                .iter()
-                .filter(|m| matches!(m.relation, Relation::Son | Relation::Daughter))
-                .map(Some)
-                .collect(),
-        };
-        for who in people {
-            let present = case
-                .documents
-                .iter()
-                .rev()
-                .find(|d| {
-                    d.kind == requirement.kind
-                        && who.is_none_or(|m| d.member.as_ref() == Some(&m.id))
-                })
-                .cloned();
-            items.push(ChecklistItem {
-                kind: requirement.kind,
-                member: who.map(|m| m.id.clone()),
-                member_name: who.map(|m| m.name_ar.clone()).unwrap_or_default(),
-                present,
-            });
-        }
-    }
-    items
+    validate::needed_documents(case, req, catalog)
+        .into_iter()
+        .map(|n| ChecklistItem {
+            kind: n.kind,
+            member: n.member.map(|m| m.id.clone()),
+            member_name: n.member.map(|m| m.name_ar.clone()).unwrap_or_default(),
+            present: n.attached.cloned(),
+        })
+        .collect()
 }
 
 /// What the family is shown after submission (policy step 5: the two-week target).
@@ -531,6 +503,28 @@ mod tests {
         let earning = validate::earning_members(&bare).len();
         let per_member = items.iter().filter(|i| i.member.is_some()).count();
         assert!(per_member >= earning);
+    }
+
+    /// The checklist counts what is attached to *this* request, as the submission check does:
+    /// a photo taken for an earlier request is not silently reused.
+    #[test]
+    fn checklist_agrees_with_the_submission_check() {
+        let mut case = realistic_case(5);
+        let catalog = RequestCatalog::builtin();
+        let mut second = case.requests[0].clone();
+        second.id = RequestId::generate();
+        second.documents.clear();
+        second.declaration = None;
+        case.requests.push(second.clone());
+        let items = checklist(&case, &second.id, &catalog);
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|i| i.present.is_none()));
+        let missing = validate::submission(&case, &second.id, &catalog, today())
+            .unwrap_err()
+            .iter()
+            .filter(|e| e.code == validate::Code::DocumentMissing)
+            .count();
+        assert_eq!(missing, items.len());
     }
 
     #[test]

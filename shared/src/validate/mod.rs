@@ -307,36 +307,15 @@ pub fn submission(
             );
         }
     }
-    let has = |kind, member: Option<&Member>| {
-        attached
-            .iter()
-            .any(|d| d.kind == kind && member.is_none_or(|m| d.member.as_ref() == Some(&m.id)))
-    };
-    let missing = |kind: crate::model::DocumentKind, who: Option<&Member>| {
-        let mut e = ValidationError::new(req_path.clone().key("documents"), Code::DocumentMissing)
-            .arg("kind", kind.label_key());
-        if let Some(m) = who {
-            e = e.arg("member", &m.name_ar).arg("member_id", &m.id);
-        }
-        e
-    };
-    for requirement in catalog.requirements(req.kind) {
-        let people: Vec<Option<&Member>> = match requirement.scope {
-            Scope::Case => vec![None],
-            Scope::Head => vec![head],
-            Scope::EarningMember => earning_members(case).into_iter().map(Some).collect(),
-            Scope::Child => case
-                .household
-                .members
-                .iter()
-                .filter(|m| matches!(m.relation, Relation::Son | Relation::Daughter))
-                .map(Some)
-                .collect(),
-        };
-        for who in people {
-            if !has(requirement.kind, who) {
-                errors.push(missing(requirement.kind, who));
+    for need in needed_documents(case, req, catalog) {
+        if need.attached.is_none() {
+            let mut e =
+                ValidationError::new(req_path.clone().key("documents"), Code::DocumentMissing)
+                    .arg("kind", need.kind.label_key());
+            if let Some(m) = need.member {
+                e = e.arg("member", &m.name_ar).arg("member_id", &m.id);
             }
+            errors.push(e);
         }
     }
 
@@ -369,6 +348,58 @@ pub fn submission(
     } else {
         Err(errors)
     }
+}
+
+/// One document a request needs, for whom, and the document attached to the request that
+/// provides it (the newest, when several do).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeededDocument<'a> {
+    pub kind: crate::model::DocumentKind,
+    /// Whose document, for per-person requirements (the head, each earning member, each child).
+    pub member: Option<&'a Member>,
+    pub attached: Option<&'a crate::model::DocumentMeta>,
+}
+
+/// The documents `req` needs by the catalogue, each with what is attached for it: the one
+/// list both the submission check and the app's checklist read.
+pub fn needed_documents<'a>(
+    case: &'a CaseFile,
+    req: &crate::model::SupportRequest,
+    catalog: &RequestCatalog,
+) -> Vec<NeededDocument<'a>> {
+    let attached: Vec<&crate::model::DocumentMeta> = req
+        .documents
+        .iter()
+        .filter_map(|id| case.document(id))
+        .collect();
+    let head = case.head();
+    let mut out = Vec::new();
+    for requirement in catalog.requirements(req.kind) {
+        let people: Vec<Option<&Member>> = match requirement.scope {
+            Scope::Case => vec![None],
+            Scope::Head => vec![head],
+            Scope::EarningMember => earning_members(case).into_iter().map(Some).collect(),
+            Scope::Child => case
+                .household
+                .members
+                .iter()
+                .filter(|m| matches!(m.relation, Relation::Son | Relation::Daughter))
+                .map(Some)
+                .collect(),
+        };
+        for member in people {
+            let found = attached.iter().rev().copied().find(|d| {
+                d.kind == requirement.kind
+                    && member.is_none_or(|m| d.member.as_ref() == Some(&m.id))
+            });
+            out.push(NeededDocument {
+                kind: requirement.kind,
+                member,
+                attached: found,
+            });
+        }
+    }
+    out
 }
 
 /// Members with salary or pension income.
