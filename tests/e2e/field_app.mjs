@@ -180,6 +180,16 @@ try {
   await step('survey-start');
   await page.waitForSelector('#survey-submit');
   await shot('ar-10-survey');
+  // The family answers: a face for each question, then send.
+  for (const q of ['survey-reception', 'survey-time-and-answers', 'survey-clarity', 'survey-speed', 'survey-overall']) {
+    await page.click(`#${q}-5`);
+    await page.waitForSelector(`#${q}-5[aria-pressed="true"]`);
+  }
+  await page.fill('#survey-comment', 'شكرًا على الزيارة');
+  await step('survey-submit');
+  await page.waitForSelector('#survey-thanks');
+  await page.click('#survey-thanks button');
+  await page.waitForFunction(() => /1\W*$/.test((document.querySelector('#survey-count')?.textContent ?? '').replace(/[\u2066-\u2069]/g, '').trim()));
   await step('nav-library');
   await shot('ar-11-library');
   await step('lang');
