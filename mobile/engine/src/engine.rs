@@ -574,7 +574,8 @@ impl Engine {
             case.household.members.push(head);
             case.household.address = new.address;
             let mut doc = CaseDoc::create(&case, &author)?;
-            let row = index_row(&case, doc.has_conflicts()?, &self.sla, true);
+            // A document with one change has no concurrent values.
+            let row = index_row(&case, false, &self.sla, true);
             store::write_index(tx, &row)?;
             store::write_snapshot(tx, case.id.as_str(), &mut doc)?;
             Ok((case.id, doc))
@@ -692,8 +693,8 @@ impl Engine {
         let result = (|| -> Result<(), EngineError> {
             doc.resolve(path, value, &author)?;
             let changes = doc.changes_since(&heads);
-            let case = doc.hydrate()?;
-            let row = index_row(&case, doc.has_conflicts()?, &self.sla, true);
+            let (case, conflicts) = doc.read_with_conflicts()?;
+            let row = index_row(&case, conflicts, &self.sla, true);
             self.store.transaction(|tx| {
                 store::append_changes(tx, id.as_str(), &changes, &mut doc)?;
                 store::write_index(tx, &row)
@@ -1096,8 +1097,8 @@ impl Engine {
         doc: &mut CaseDoc,
         unsynced: bool,
     ) -> Result<CaseId, EngineError> {
-        let case = doc.hydrate()?;
-        let row = index_row(&case, doc.has_conflicts()?, &self.sla, unsynced);
+        let (case, conflicts) = doc.read_with_conflicts()?;
+        let row = index_row(&case, conflicts, &self.sla, unsynced);
         self.store.transaction(|tx| {
             store::write_index(tx, &row)?;
             store::write_snapshot(tx, case.id.as_str(), doc)
