@@ -871,10 +871,6 @@ fn MoneySection(open: OpenCase) -> Element {
             .map(|r| r.to_string())
             .unwrap_or_default()
     });
-    let mut income_kind = use_signal(|| IncomeSource::Salary);
-    let mut income_amount = use_signal(String::new);
-    let mut expense_kind = use_signal(|| ExpenseKind::Rent);
-    let mut expense_amount = use_signal(String::new);
     let id = open.case.id.clone();
     let current = open.case.household.housing.clone();
     let b1 = backend.clone();
@@ -892,52 +888,60 @@ fn MoneySection(open: OpenCase) -> Element {
     };
     let b2 = backend.clone();
     let id2 = id.clone();
-    let add_income = move |_| {
+    let add_income = move |(code, monthly): (String, Fils)| {
         let backend = b2.clone();
         let id = id2.clone();
-        async move {
-            let Ok(Some(monthly)) = parse_kwd(&income_amount()) else {
-                return;
-            };
-            let line = MoneyLine {
-                id: MoneyLineId::generate(),
-                kind: income_kind(),
-                monthly,
-                member: None,
-                note: String::new(),
-            };
-            if backend.edit(id, Edit::UpsertIncome(line)).await.is_ok() {
-                income_amount.set(String::new());
-            }
+        if let Some(kind) = IncomeSource::from_code(&code) {
+            spawn(async move {
+                let line = MoneyLine {
+                    id: MoneyLineId::generate(),
+                    kind,
+                    monthly,
+                    member: None,
+                    note: String::new(),
+                };
+                let _ = backend.edit(id, Edit::UpsertIncome(line)).await;
+            });
         }
     };
-    let add_expense = move |_| {
+    let add_expense = move |(code, monthly): (String, Fils)| {
         let backend = backend.clone();
         let id = id.clone();
-        async move {
-            let Ok(Some(monthly)) = parse_kwd(&expense_amount()) else {
-                return;
-            };
-            let line = MoneyLine {
-                id: MoneyLineId::generate(),
-                kind: expense_kind(),
-                monthly,
-                member: None,
-                note: String::new(),
-            };
-            if backend.edit(id, Edit::UpsertExpense(line)).await.is_ok() {
-                expense_amount.set(String::new());
-            }
+        if let Some(kind) = ExpenseKind::from_code(&code) {
+            spawn(async move {
+                let line = MoneyLine {
+                    id: MoneyLineId::generate(),
+                    kind,
+                    monthly,
+                    member: None,
+                    note: String::new(),
+                };
+                let _ = backend.edit(id, Edit::UpsertExpense(line)).await;
+            });
         }
     };
-    let income_total: i64 = open.case.household.income.iter().map(|l| l.monthly.0).sum();
-    let expense_total: i64 = open
+    let income: Vec<(String, String, Fils)> = open
+        .case
+        .household
+        .income
+        .iter()
+        .map(|l| (l.id.as_str().to_owned(), l.kind.label_key(), l.monthly))
+        .collect();
+    let expenses: Vec<(String, String, Fils)> = open
         .case
         .household
         .expenses
         .iter()
-        .map(|l| l.monthly.0)
-        .sum();
+        .map(|l| (l.id.as_str().to_owned(), l.kind.label_key(), l.monthly))
+        .collect();
+    let income_kinds: Vec<(&'static str, String)> = IncomeSource::ALL
+        .iter()
+        .map(|k| (k.code(), k.label_key()))
+        .collect();
+    let expense_kinds: Vec<(&'static str, String)> = ExpenseKind::ALL
+        .iter()
+        .map(|k| (k.code(), k.label_key()))
+        .collect();
     rsx! {
         h3 { {tr.text("housing-title")} }
         label { {tr.text("housing-kind")}
@@ -951,40 +955,59 @@ fn MoneySection(open: OpenCase) -> Element {
         Field { id: "housing-rent", label: tr.text("housing-rent"), value: rent(), ltr: true, numeric: true,
             error: parse_kwd(&rent()).is_err().then(|| tr.text("amount-bad")), oninput: move |v| rent.set(v) }
         button { id: "housing-save", onclick: save_housing, {tr.text("save")} }
-        h3 { {tr.text("income-title")} }
+        MoneyLines { prefix: "income", title: tr.text("income-title"), add: tr.text("income-add"),
+            lines: income, kinds: income_kinds, onadd: add_income }
+        MoneyLines { prefix: "expense", title: tr.text("expenses-title"), add: tr.text("expense-add"),
+            lines: expenses, kinds: expense_kinds, onadd: add_expense }
+    }
+}
+
+/// Monthly amounts by category (income by source, expenses by kind), their total, and a row
+/// to add one. `onadd` receives the category code and the amount.
+#[component]
+fn MoneyLines(
+    prefix: &'static str,
+    title: String,
+    add: String,
+    /// (id, label key, monthly amount)
+    lines: Vec<(String, String, Fils)>,
+    /// (code, label key), in display order
+    kinds: Vec<(&'static str, String)>,
+    onadd: EventHandler<(String, Fils)>,
+) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let first = kinds.first().map(|k| k.0.to_owned()).unwrap_or_default();
+    let mut kind = use_signal(move || first);
+    let mut amount = use_signal(String::new);
+    let total: i64 = lines.iter().map(|l| l.2.0).sum();
+    rsx! {
+        h3 { "{title}" }
         ul { class: "log",
-            for l in open.case.household.income.iter() {
-                li { key: "{l.id.as_str()}", {tr.text(&l.kind.label_key())} " · " span { dir: "ltr", "{l.monthly} KWD" } }
+            for (id, label, monthly) in lines.iter() {
+                li { key: "{id}", {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } }
             }
         }
-        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(income_total).to_string())])} }
+        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(total).to_string())])} }
         div { class: "row",
-            select { id: "income-kind", onchange: move |e| if let Some(k) = IncomeSource::from_code(&e.value()) { income_kind.set(k) },
-                for k in IncomeSource::ALL.iter().copied() {
-                    option { value: k.code(), selected: income_kind() == k, {tr.text(&k.label_key())} }
+            select { id: "{prefix}-kind", onchange: move |e| kind.set(e.value()),
+                for (code, label) in kinds.iter() {
+                    option { value: *code, selected: kind() == *code, {tr.text(label)} }
                 }
             }
-            input { id: "income-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
-                value: income_amount(), oninput: move |e| income_amount.set(e.value()) }
+            input { id: "{prefix}-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
+                value: amount(), oninput: move |e| amount.set(e.value()) }
         }
-        button { id: "income-add", onclick: add_income, {tr.text("income-add")} }
-        h3 { {tr.text("expenses-title")} }
-        ul { class: "log",
-            for l in open.case.household.expenses.iter() {
-                li { key: "{l.id.as_str()}", {tr.text(&l.kind.label_key())} " · " span { dir: "ltr", "{l.monthly} KWD" } }
-            }
-        }
-        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(expense_total).to_string())])} }
-        div { class: "row",
-            select { id: "expense-kind", onchange: move |e| if let Some(k) = ExpenseKind::from_code(&e.value()) { expense_kind.set(k) },
-                for k in ExpenseKind::ALL.iter().copied() {
-                    option { value: k.code(), selected: expense_kind() == k, {tr.text(&k.label_key())} }
+        button { id: "{prefix}-add",
+            onclick: move |_| {
+                if let Ok(Some(monthly)) = parse_kwd(&amount()) {
+                    onadd.call((kind(), monthly));
+                    amount.set(String::new());
                 }
-            }
-            input { id: "expense-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
-                value: expense_amount(), oninput: move |e| expense_amount.set(e.value()) }
+            },
+            "{add}"
         }
-        button { id: "expense-add", onclick: add_expense, {tr.text("expense-add")} }
     }
 }
 
