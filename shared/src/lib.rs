@@ -11,6 +11,8 @@
 //! - [`catalog`]: request types and the documents each needs (data, in `assets/`);
 //! - [`workflow`]: roles, events, the derived status, the committee's due date;
 //! - [`arabic`] and [`dedupe`]: search keys for Arabic names and duplicate candidates;
+//! - [`summary`]: what a case list needs of a case file (the server ships it with whole
+//!   documents);
 //! - [`i18n`]: Fluent translations, Arabic first.
 
 pub mod arabic;
@@ -21,6 +23,7 @@ pub mod i18n;
 pub mod ids;
 pub mod model;
 pub mod sample;
+pub mod summary;
 pub mod sync;
 pub mod validate;
 pub mod workflow;

@@ -12,10 +12,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BranchCode, CaseId, DeviceCode, UserId};
+use crate::summary::Summary;
 use crate::workflow::Role;
 
 /// Bumped when the wire format changes incompatibly.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Encoded automerge bytes (a change, or a saved document).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,8 +82,13 @@ pub struct RefusedChange {
 pub enum Pulled {
     /// Changes of one case, in server order.
     Changes { case: CaseId, changes: Vec<Bytes> },
-    /// A whole compacted document (first sync, or a case newly in scope).
-    Whole { case: CaseId, doc: Bytes },
+    /// A whole compacted document (first sync, or a case newly in scope), with the server's
+    /// summary of it when it has one, so the device can index it without reading it.
+    Whole {
+        case: CaseId,
+        doc: Bytes,
+        summary: Option<Box<Summary>>,
+    },
 }
 
 /// Sign-in of a device.

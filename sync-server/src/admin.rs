@@ -4,6 +4,7 @@ use chrono::Utc;
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::{BranchCode, UserId};
 use mandoob_shared::sample;
+use mandoob_shared::summary::Summary;
 use mandoob_shared::workflow::Role;
 
 use crate::auth;
@@ -88,12 +89,15 @@ pub async fn store_whole(
             .into_iter()
             .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
             .collect();
+        // A document made of one change holds no concurrent values.
+        let heads = doc.heads().iter().map(|h| h.0).collect();
         items.push(ImportedCase {
             case: case.id.clone(),
             branch: case.branch.clone(),
             changes,
             snapshot: doc.save(),
             blobs: case.blob_refs(),
+            summary: Summary::of(case, false, heads),
         });
     }
     storage.import_cases(items).await?;

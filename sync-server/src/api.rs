@@ -13,13 +13,14 @@ use sha2::{Digest, Sha256};
 
 use mandoob_shared::doc::CaseDoc;
 use mandoob_shared::ids::UserId;
+use mandoob_shared::summary::Summary;
 use mandoob_shared::sync::{self as wire, *};
 use mandoob_shared::workflow::Role;
 
 use crate::auth;
 use crate::authz;
 use crate::error::ApiError;
-use crate::storage::{AuthSession, BlobState, Scope, Storage};
+use crate::storage::{AuthSession, BlobState, ImportedCase, Scope, Storage};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -156,11 +157,12 @@ pub async fn sync(
             .whole_documents(&scope, req.whole_after.as_ref(), page)
             .await?;
         let full = docs.len() as u32 == page;
-        let last = docs.last().map(|(id, _)| id.clone());
-        for (case, doc) in docs {
+        let last = docs.last().map(|d| d.case.clone());
+        for d in docs {
             pulled.push(Pulled::Whole {
-                case,
-                doc: wire::Bytes(doc),
+                case: d.case,
+                doc: wire::Bytes(d.snapshot),
+                summary: d.summary.map(Box::new),
             });
         }
         // The first page fixes the cursor: later pages may include newer changes too, which
@@ -246,11 +248,13 @@ async fn push_one(
     }
     let mut before = match stored {
         Some(_) => Some(
-            doc.hydrate()
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            doc.read_with_conflicts()
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .0,
         ),
         None => None,
     };
+    let mut conflicts = false;
     for change in &push.changes {
         let parsed = match automerge::Change::try_from(change.0.as_slice()) {
             Ok(p) => p,
@@ -281,7 +285,7 @@ async fn push_one(
             ));
             continue;
         }
-        let after = match trial.hydrate() {
+        let (after, after_conflicts) = match trial.read_with_conflicts() {
             Ok(a) => a,
             Err(e) => {
                 refused.push(refusal(
@@ -306,6 +310,7 @@ async fn push_one(
                 count += 1;
                 doc = trial;
                 before = Some(after);
+                conflicts = after_conflicts;
             }
             Err(denied) => refused.push(refusal(change, denied.code, &denied.message)),
         }
@@ -313,17 +318,18 @@ async fn push_one(
     if !accepted.is_empty()
         && let Some(case) = &before
     {
-        let snapshot = doc.save();
+        let heads = doc.heads().iter().map(|h| h.0).collect();
+        let item = ImportedCase {
+            case: push.case.clone(),
+            branch: case.branch.clone(),
+            changes: accepted,
+            snapshot: doc.save(),
+            blobs: case.blob_refs(),
+            summary: Summary::of(case, conflicts, heads),
+        };
         state
             .storage
-            .store_changes(
-                &push.case,
-                &case.branch,
-                Some(&session.device),
-                &accepted,
-                &snapshot,
-                &case.blob_refs(),
-            )
+            .store_changes(item, Some(&session.device))
             .await?;
     }
     if !refused.is_empty() {

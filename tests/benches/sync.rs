@@ -66,7 +66,12 @@ async fn main() -> anyhow::Result<()> {
     let (docs, _) = storage
         .whole_documents(&Scope::Branch(BranchCode::new("QRN")), None, u32::MAX)
         .await?;
-    let compacted: usize = docs.iter().map(|(_, d)| d.len()).sum();
+    let compacted: usize = docs.iter().map(|d| d.snapshot.len()).sum();
+    let summaries: usize = docs
+        .iter()
+        .filter_map(|d| d.summary.as_ref())
+        .map(|s| mandoob_shared::sync::encode(s).len())
+        .sum();
 
     // Cold sync onto an empty device.
     let mut device = Device::enrol(&server, "rep-a").await?;
@@ -88,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
         stats.bytes_sent + stats.bytes_received
     );
     println!("cases_compacted_bytes {compacted}");
+    println!("cold_sync_summary_bytes {summaries}");
     println!(
         "cold_sync_bytes_over_compacted {:.3}",
         (stats.bytes_sent + stats.bytes_received) as f64 / compacted as f64

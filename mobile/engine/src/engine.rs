@@ -20,6 +20,7 @@ use mandoob_shared::dedupe::{self, MatchScore, Person};
 use mandoob_shared::doc::{Author, CaseDoc, FieldConflict, FieldPath};
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
+use mandoob_shared::summary::Summary;
 use mandoob_shared::validate::{self, ValidationError, civil_id, phone};
 use mandoob_shared::workflow::{
     self, EventKind, Refusal, RequestState, RequestStatus, Role, SlaPolicy,
@@ -1192,63 +1193,30 @@ fn apply_edit(c: &mut CaseFile, edit: Edit) {
 
 /// The index row of a case: what lists and search need.
 pub fn index_row(case: &CaseFile, conflicts: bool, sla: &SlaPolicy, unsynced: bool) -> IndexRow {
-    let today = NaiveDate::MAX;
-    let head = case.head();
-    let mut tokens = Vec::new();
-    let mut civil_ids = Vec::new();
-    let mut phones = Vec::new();
-    for m in &case.household.members {
-        tokens.extend(arabic::tokens(&m.name_ar));
-        tokens.extend(arabic::tokens(&m.name_en));
-        if let Ok(id) = civil_id::parse(&m.civil_id, today) {
-            civil_ids.push(id.as_str().to_owned());
-        }
-        if let Ok(p) = phone::parse(&m.phone) {
-            phones.push(p.e164().to_owned());
-        }
-    }
-    tokens.sort();
-    tokens.dedup();
-    let states = workflow::derive(case);
-    // The case's status is that of its latest request (or draft without one).
-    let status = states
-        .last()
-        .map_or(RequestStatus::Draft, |s| s.status)
-        .code()
-        .to_owned();
-    let due_date = states
-        .iter()
-        .filter_map(|s| s.due_date(sla))
-        .min()
-        .map(|d| d.to_string());
-    let follow_up = case
-        .contacts
-        .iter()
-        .any(|c| c.follow_up_on.is_some() && !c.follow_up_done);
-    let updated_at = case
-        .events
-        .iter()
-        .map(|e| e.at)
-        .chain(case.contacts.iter().map(|c| c.at))
-        .chain(case.visits.iter().map(|v| v.at))
-        .chain(case.documents.iter().map(|d| d.captured_at))
-        .chain(std::iter::once(case.created_at))
-        .max()
-        .map_or(0, Timestamp::millis);
+    summary_row(
+        case.id.as_str(),
+        Summary::of(case, conflicts, Vec::new()),
+        sla,
+        unsynced,
+    )
+}
+
+/// The index row of a case from its summary (computed here, or by the server).
+pub fn summary_row(id: &str, s: Summary, sla: &SlaPolicy, unsynced: bool) -> IndexRow {
     IndexRow {
-        id: case.id.as_str().to_owned(),
-        reference: case.reference.as_str().to_owned(),
-        branch: case.branch.as_str().to_owned(),
-        head_name_ar: head.map(|h| h.name_ar.clone()).unwrap_or_default(),
-        head_name_en: head.map(|h| h.name_en.clone()).unwrap_or_default(),
-        civil_ids,
-        phones,
-        tokens,
-        status,
-        due_date,
-        follow_up,
-        conflicts,
-        updated_at,
+        id: id.to_owned(),
+        due_date: s.due_date(sla).map(|d| d.to_string()),
+        reference: s.reference,
+        branch: s.branch,
+        head_name_ar: s.head_name_ar,
+        head_name_en: s.head_name_en,
+        civil_ids: s.civil_ids,
+        phones: s.phones,
+        tokens: s.tokens,
+        status: s.status.code().to_owned(),
+        follow_up: s.follow_up,
+        conflicts: s.conflicts,
+        updated_at: s.updated_at,
         unsynced,
     }
 }

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use mandoob_shared::doc::CaseDoc;
 use mandoob_shared::ids::CaseId;
+use mandoob_shared::summary::Summary;
 use mandoob_shared::sync::{self as wire, Pulled, PushDoc, SyncRequest, SyncResponse};
 
-use crate::engine::{Engine, EngineError, Event, index_row};
+use crate::engine::{Engine, EngineError, Event, index_row, summary_row};
 use crate::store::{self, StoreError};
 
 /// What one sync round did.
@@ -52,13 +53,21 @@ struct Pending {
     server: Option<Vec<ChangeHash>>,
     /// The document's bytes as received, when it is stored as received.
     received: Option<Vec<u8>>,
-    /// The case file and its conflict flag, when already read from `doc` as it is now.
-    read: Option<(mandoob_shared::model::CaseFile, bool)>,
+    /// What the index needs, when already known for `doc` as it is now.
+    read: Option<Indexed>,
 }
 
-/// A whole document decoded and read on a worker thread.
-type Preloaded =
-    Result<(CaseDoc, (mandoob_shared::model::CaseFile, bool)), mandoob_shared::DocError>;
+/// What the index row of a received document comes from.
+enum Indexed {
+    /// The case file and its conflict flag, read from the document.
+    Read(Box<mandoob_shared::model::CaseFile>, bool),
+    /// The server's summary, computed at exactly the document's heads.
+    Summary(Box<Summary>),
+}
+
+/// A whole document decoded (and read, unless the server's summary describes it) on a worker
+/// thread.
+type Preloaded = Result<(CaseDoc, Indexed), mandoob_shared::DocError>;
 
 /// What was pushed, kept until the answer arrives.
 #[derive(Debug, Default)]
@@ -199,9 +208,15 @@ impl Engine {
         // Decoding and reading whole documents is most of a first sync: do both on every
         // core, in one pass.
         let mut loaded: Vec<Option<Preloaded>> = par_map(&response.pulled, |p| match p {
-            Pulled::Whole { doc, .. } => Some(CaseDoc::load(&doc.0).and_then(|d| {
-                let read = d.read_with_conflicts()?;
-                Ok((d, read))
+            Pulled::Whole { doc, summary, .. } => Some(CaseDoc::load(&doc.0).and_then(|mut d| {
+                let heads: Vec<[u8; 32]> = d.heads().iter().map(|h| h.0).collect();
+                match summary {
+                    Some(s) if s.describes(&heads) => Ok((d, Indexed::Summary(s.clone()))),
+                    _ => {
+                        let (case, conflicts) = d.read_with_conflicts()?;
+                        Ok((d, Indexed::Read(Box::new(case), conflicts)))
+                    }
+                }
             })),
             Pulled::Changes { .. } => None,
         });
@@ -216,7 +231,7 @@ impl Engine {
                     changes.into_iter().map(|b| b.0).collect::<Vec<_>>(),
                     None,
                 ),
-                Pulled::Whole { case, doc } => (case, Vec::new(), Some(doc.0)),
+                Pulled::Whole { case, doc, .. } => (case, Vec::new(), Some(doc.0)),
             };
             summary.pulled_cases += 1;
             summary.pulled_changes += doc_changes.len() as u32;
@@ -372,7 +387,10 @@ fn index_rows(
     let pairs: Vec<(&Pending, bool)> = writes.iter().zip(unsynced.iter().copied()).collect();
     par_map(&pairs, |(w, u)| -> Result<store::IndexRow, EngineError> {
         match &w.read {
-            Some((case, conflicts)) => Ok(index_row(case, *conflicts, sla, *u)),
+            Some(Indexed::Read(case, conflicts)) => Ok(index_row(case, *conflicts, sla, *u)),
+            Some(Indexed::Summary(s)) => {
+                Ok(summary_row(w.case.as_str(), Summary::clone(s), sla, *u))
+            }
             None => {
                 let (case, conflicts) = w.doc.read_with_conflicts()?;
                 Ok(index_row(&case, conflicts, sla, *u))

@@ -7,6 +7,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
+use mandoob_shared::summary::Summary;
 use mandoob_shared::workflow::Role;
 
 /// Storage failures. Internal details go to the log, not to clients.
@@ -97,6 +98,17 @@ pub struct ImportedCase {
     /// The blobs the case refers to (`CaseFile::blob_refs`): readers of the case may
     /// download them, nobody else.
     pub blobs: Vec<String>,
+    /// The case's list entry at `snapshot` (sent with whole documents).
+    pub summary: Summary,
+}
+
+/// A stored case as a first sync sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeDocument {
+    pub case: CaseId,
+    pub snapshot: Vec<u8>,
+    /// None for a case stored before summaries were kept whose document did not load.
+    pub summary: Option<Summary>,
 }
 
 /// How much of a blob has arrived.
@@ -130,17 +142,13 @@ pub trait Storage: Send + Sync + 'static {
 
     // -- documents --
     async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError>;
-    /// Stores changes of one case, its new snapshot and the blobs it now refers to, in one
-    /// transaction; each new change gets the next sequence number. Changes already stored
-    /// (same hash) are skipped. Returns how many were new.
+    /// Stores changes of one case with its new snapshot, the blobs it now refers to and its
+    /// summary, in one transaction; each new change gets the next sequence number. Changes
+    /// already stored (same hash) are skipped. Returns how many were new.
     async fn store_changes(
         &self,
-        case: &CaseId,
-        branch: &BranchCode,
+        item: ImportedCase,
         device: Option<&DeviceCode>,
-        changes: &[(String, Vec<u8>)],
-        snapshot: &[u8],
-        blobs: &[String],
     ) -> Result<u32, StorageError>;
     /// Stores many whole cases in one transaction (imports, demo data, benchmarks).
     async fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<(), StorageError>;
@@ -158,7 +166,7 @@ pub trait Storage: Send + Sync + 'static {
         scope: &Scope,
         after: Option<&CaseId>,
         limit: u32,
-    ) -> Result<(Vec<(CaseId, Vec<u8>)>, u64), StorageError>;
+    ) -> Result<(Vec<WholeDocument>, u64), StorageError>;
     /// The highest sequence number stored.
     async fn head_sequence(&self) -> Result<u64, StorageError>;
 

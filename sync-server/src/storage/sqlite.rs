@@ -77,6 +77,10 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX case_blobs_by_case ON case_blobs(case_id);
     ",
+    // 4: each case's summary (`mandoob_shared::summary`, postcard), sent with whole documents
+    // so a device indexes a first sync without reading every document (filled for existing
+    // cases by `backfill_summaries`).
+    "ALTER TABLE cases ADD COLUMN summary BLOB;",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -95,6 +99,30 @@ fn backfill_case_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
             continue;
         };
         write_case_blobs(tx, &id, &branch, &case.blob_refs())?;
+    }
+    Ok(())
+}
+
+/// Migration 4 adds `cases.summary`; the summaries of cases stored before it are computed
+/// from their documents once.
+fn backfill_summaries(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let cases: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT id, snapshot FROM cases")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut update = tx.prepare("UPDATE cases SET summary = ?2 WHERE id = ?1")?;
+    for (id, snapshot) in cases {
+        // A document that does not load keeps no summary: devices read it themselves.
+        let Ok(summary) = mandoob_shared::doc::CaseDoc::load(&snapshot).and_then(|mut d| {
+            let (case, conflicts) = d.read_with_conflicts()?;
+            let heads = d.heads().iter().map(|h| h.0).collect();
+            Ok(Summary::of(&case, conflicts, heads))
+        }) else {
+            tracing::warn!(case = %id, "case document does not load; it has no summary");
+            continue;
+        };
+        update.execute(params![id, mandoob_shared::sync::encode(&summary)])?;
     }
     Ok(())
 }
@@ -162,8 +190,10 @@ impl SqliteStorage {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction().map_err(db)?;
             tx.execute_batch(sql).map_err(db)?;
-            if i + 1 == 3 {
-                backfill_case_blobs(&tx).map_err(db)?;
+            match i + 1 {
+                3 => backfill_case_blobs(&tx).map_err(db)?,
+                4 => backfill_summaries(&tx).map_err(db)?,
+                _ => {}
             }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(db)?;
@@ -215,9 +245,14 @@ fn store_case(
 ) -> rusqlite::Result<u32> {
     let id = item.case.as_str();
     tx.execute(
-        "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)
-         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
-        params![id, item.branch.as_str(), item.snapshot],
+        "INSERT INTO cases (id, branch, snapshot, last_seq, summary) VALUES (?1, ?2, ?3, 0, ?4)
+         ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, summary = excluded.summary",
+        params![
+            id,
+            item.branch.as_str(),
+            item.snapshot,
+            mandoob_shared::sync::encode(&item.summary)
+        ],
     )?;
     let mut new = 0u32;
     let mut insert = tx.prepare_cached(
@@ -397,20 +432,9 @@ impl Storage for SqliteStorage {
 
     async fn store_changes(
         &self,
-        case: &CaseId,
-        branch: &BranchCode,
+        item: ImportedCase,
         device: Option<&DeviceCode>,
-        changes: &[(String, Vec<u8>)],
-        snapshot: &[u8],
-        blobs: &[String],
     ) -> Result<u32, StorageError> {
-        let item = ImportedCase {
-            case: case.clone(),
-            branch: branch.clone(),
-            changes: changes.to_vec(),
-            snapshot: snapshot.to_vec(),
-            blobs: blobs.to_vec(),
-        };
         let device = device.map(|d| d.as_str().to_owned());
         self.run(move |c| {
             let tx = c.transaction()?;
@@ -462,11 +486,11 @@ impl Storage for SqliteStorage {
         scope: &Scope,
         after: Option<&CaseId>,
         limit: u32,
-    ) -> Result<(Vec<(CaseId, Vec<u8>)>, u64), StorageError> {
+    ) -> Result<(Vec<WholeDocument>, u64), StorageError> {
         let (filter, arg) = scope_sql(scope);
         let after = after.map(|a| a.as_str().to_owned()).unwrap_or_default();
         let sql = format!(
-            "SELECT id, snapshot FROM cases WHERE ({filter}) AND id > ?2 ORDER BY id LIMIT ?3"
+            "SELECT id, snapshot, summary FROM cases WHERE ({filter}) AND id > ?2 ORDER BY id LIMIT ?3"
         );
         self.run(move |c| {
             // One read transaction: the documents and the sequence they include agree.
@@ -477,7 +501,15 @@ impl Storage for SqliteStorage {
             let docs = {
                 let mut stmt = tx.prepare_cached(&sql)?;
                 stmt.query_map(params![arg, after, limit], |r| {
-                    Ok((CaseId::new(r.get::<_, String>(0)?), r.get::<_, Vec<u8>>(1)?))
+                    Ok(WholeDocument {
+                        case: CaseId::new(r.get::<_, String>(0)?),
+                        snapshot: r.get(1)?,
+                        // An unreadable summary is as if there were none: the device reads
+                        // the document.
+                        summary: r
+                            .get::<_, Option<Vec<u8>>>(2)?
+                            .and_then(|b| mandoob_shared::sync::decode(&b).ok()),
+                    })
                 })?
                 .collect::<Result<Vec<_>, _>>()?
             };
@@ -626,14 +658,16 @@ mod tests {
     use mandoob_shared::doc::{Author, CaseDoc};
     use mandoob_shared::ids::Timestamp;
 
-    /// A database written before migration 3 gets the blob references of its cases.
+    /// A database written before migration 3 gets the blob references of its cases, and
+    /// (migration 4) their summaries.
     #[test]
-    fn migration_3_backfills_blob_references() {
+    fn migrations_3_and_4_backfill_blob_references_and_summaries() {
         let dir = std::env::temp_dir().join(format!("mandoob-mig3-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("mandoob.sqlite");
         let case = mandoob_shared::sample::realistic_case(3);
+        let heads: Vec<[u8; 32]>;
         assert!(!case.blob_refs().is_empty());
         {
             let conn = Connection::open(&path).unwrap();
@@ -645,7 +679,9 @@ mod tests {
                 user: case.created_by.clone(),
                 at: Timestamp::now(),
             };
-            let snapshot = CaseDoc::create(&case, &author).unwrap().save();
+            let mut doc = CaseDoc::create(&case, &author).unwrap();
+            heads = doc.heads().iter().map(|h| h.0).collect();
+            let snapshot = doc.save();
             conn.execute(
                 "INSERT INTO cases (id, branch, snapshot, last_seq) VALUES (?1, ?2, ?3, 0)",
                 params![case.id.as_str(), case.branch.as_str(), snapshot],
@@ -672,6 +708,16 @@ mod tests {
             );
             assert!(!rt.block_on(storage.blob_in_scope(&sha, &other)).unwrap());
         }
+        let (docs, _) = rt
+            .block_on(storage.whole_documents(&Scope::All, None, 10))
+            .unwrap();
+        assert_eq!(docs.len(), 2);
+        let good = docs.iter().find(|d| d.case == case.id).unwrap();
+        let summary = good.summary.as_ref().expect("summary backfilled");
+        assert_eq!(*summary, Summary::of(&case, false, heads.clone()));
+        assert!(summary.describes(&heads));
+        let bad = docs.iter().find(|d| d.case.as_str() == "bad").unwrap();
+        assert_eq!(bad.summary, None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
