@@ -4,7 +4,6 @@ use chrono::Utc;
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::{BranchCode, UserId};
 use mandoob_shared::sample;
-use mandoob_shared::summary::Summary;
 use mandoob_shared::workflow::Role;
 
 use crate::auth;
@@ -90,15 +89,7 @@ pub async fn store_whole(
             .map(|c| (c.hash().to_string(), c.raw_bytes().to_vec()))
             .collect();
         // A document made of one change holds no concurrent values.
-        let heads = doc.heads().iter().map(|h| h.0).collect();
-        items.push(ImportedCase {
-            case: case.id.clone(),
-            branch: case.branch.clone(),
-            changes,
-            snapshot: doc.save(),
-            blobs: case.blob_refs(),
-            summary: Summary::of(case, false, heads),
-        });
+        items.push(ImportedCase::of(case, false, &mut doc, changes));
     }
     storage.import_cases(items).await?;
     Ok(())

@@ -12,15 +12,14 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use mandoob_shared::doc::CaseDoc;
-use mandoob_shared::ids::UserId;
-use mandoob_shared::summary::Summary;
+use mandoob_shared::ids::{DeviceCode, UserId};
 use mandoob_shared::sync::{self as wire, *};
 use mandoob_shared::workflow::Role;
 
 use crate::auth;
 use crate::authz;
 use crate::error::ApiError;
-use crate::storage::{AuthSession, BlobState, ImportedCase, Scope, Storage};
+use crate::storage::{AuthSession, BlobState, ImportedCase, Scope, Storage, UserRecord};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -30,6 +29,8 @@ pub struct AppState {
     /// writes its snapshot; serializing them keeps that read-check-write atomic.
     pub push_lock: Arc<tokio::sync::Mutex<()>>,
     pub max_page: u32,
+    /// Failed sign-ins per account (device API and console).
+    pub sign_in_limiter: Arc<auth::SignInLimiter>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,21 +76,16 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let wrong = || ApiError::Unauthorized("wrong username or password");
-    let user = state
-        .storage
-        .user(&UserId::new(req.username.trim()))
-        .await?
-        .ok_or_else(wrong)?;
-    let password = req.password.clone();
-    let hash = user.password_hash.clone();
-    // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !ok || !user.active {
-        return Err(wrong());
-    }
+    let user = match verify_sign_in(&state, &req.username, &req.password).await? {
+        SignIn::Ok(user) => user,
+        SignIn::Wrong => return Err(ApiError::Unauthorized("wrong username or password")),
+        SignIn::Locked(wait) => {
+            return Err(ApiError::TooManyRequests(format!(
+                "too many failed sign-ins for this account; try again in {} minutes",
+                wait.as_secs().div_ceil(60).max(1)
+            )));
+        }
+    };
     let (token, token_hash) = auth::new_token().map_err(ApiError::Internal)?;
     let name = if req.device_name.trim().is_empty() {
         "device"
@@ -109,6 +105,59 @@ pub async fn login(
         branch: user.branch,
         device,
     }))
+}
+
+/// What a sign-in attempt comes to.
+pub(crate) enum SignIn {
+    Ok(UserRecord),
+    Wrong,
+    /// Too many failures for this account: try again after this long.
+    Locked(std::time::Duration),
+}
+
+/// Checks a username and password (device API and console), counting failures per account.
+pub(crate) async fn verify_sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<SignIn, ApiError> {
+    if let Err(wait) = state.sign_in_limiter.check(username) {
+        return Ok(SignIn::Locked(wait));
+    }
+    let user = state.storage.user(&UserId::new(username.trim())).await?;
+    // An unknown user costs the same argon2 work as a known one, so timing does not tell
+    // which usernames exist.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(unknown_user_hash);
+    let password = password.to_owned();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match user {
+        Some(user) if ok && user.active => {
+            state.sign_in_limiter.succeeded(username);
+            Ok(SignIn::Ok(user))
+        }
+        _ => {
+            state.sign_in_limiter.failed(username);
+            Ok(SignIn::Wrong)
+        }
+    }
+}
+
+/// An argon2id hash of a random password nobody knows (verified against for unknown users),
+/// made once per process.
+fn unknown_user_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        let _ = getrandom::fill(&mut secret);
+        auth::hash_password(&hex::encode(secret)).unwrap_or_default()
+    })
+    .clone()
 }
 
 fn wire_response(body: Vec<u8>) -> Response {
@@ -144,7 +193,7 @@ pub async fn sync(
     if !req.push.is_empty() {
         let _guard = state.push_lock.lock().await;
         for doc in req.push {
-            pushed.push(push_one(&state, &session, doc).await?);
+            pushed.push(push_one(&state, &session.user, Some(&session.device), doc).await?);
         }
     }
     let scope = scope_of(&session);
@@ -212,14 +261,15 @@ pub async fn sync(
     })))
 }
 
-/// Checks and stores one case's pushed changes, one change at a time.
-async fn push_one(
+/// Checks and stores one case's changes, one change at a time, as made by `user` (pushed from
+/// `device`, or made on the server when `None`). The caller holds `state.push_lock`.
+pub(crate) async fn push_one(
     state: &AppState,
-    session: &AuthSession,
+    user: &UserRecord,
+    device: Option<&DeviceCode>,
     push: PushDoc,
 ) -> Result<PushOutcome, ApiError> {
     let stored = state.storage.case(&push.case).await?;
-    let user = &session.user;
     let mut refused = Vec::new();
     let mut accepted: Vec<(String, Vec<u8>)> = Vec::new();
     let mut count = 0u32;
@@ -318,19 +368,8 @@ async fn push_one(
     if !accepted.is_empty()
         && let Some(case) = &before
     {
-        let heads = doc.heads().iter().map(|h| h.0).collect();
-        let item = ImportedCase {
-            case: push.case.clone(),
-            branch: case.branch.clone(),
-            changes: accepted,
-            snapshot: doc.save(),
-            blobs: case.blob_refs(),
-            summary: Summary::of(case, conflicts, heads),
-        };
-        state
-            .storage
-            .store_changes(item, Some(&session.device))
-            .await?;
+        let item = ImportedCase::of(case, conflicts, &mut doc, accepted);
+        state.storage.store_changes(item, device).await?;
     }
     if !refused.is_empty() {
         tracing::warn!(user = %user.id, case = %push.case, refused = refused.len(), "refused pushed changes");

@@ -43,6 +43,59 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// Failed sign-ins allowed per account within [`LOCKOUT`] before further tries are refused.
+pub const MAX_FAILURES: usize = 5;
+/// How long failed sign-ins count, and how long an account stays locked after too many.
+pub const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Limits password guessing: after [`MAX_FAILURES`] failed sign-ins for one username within
+/// [`LOCKOUT`], further attempts are refused (even with the right password) until the oldest
+/// failure is that old. Shared by the device API and the console. In memory: a restart forgets,
+/// which only gives an attacker one more window every restart.
+#[derive(Debug, Default)]
+pub struct SignInLimiter {
+    failures: std::sync::Mutex<std::collections::HashMap<String, Vec<std::time::Instant>>>,
+}
+
+impl SignInLimiter {
+    fn key(username: &str) -> String {
+        username.trim().to_lowercase()
+    }
+
+    /// `Err(wait)` while `username` is locked.
+    pub fn check(&self, username: &str) -> Result<(), std::time::Duration> {
+        let now = std::time::Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(list) = map.get_mut(&Self::key(username)) else {
+            return Ok(());
+        };
+        list.retain(|t| now.duration_since(*t) < LOCKOUT);
+        if list.len() >= MAX_FAILURES {
+            let oldest = list.iter().min().copied().unwrap_or(now);
+            return Err(LOCKOUT.saturating_sub(now.duration_since(oldest)));
+        }
+        Ok(())
+    }
+
+    /// Records a failed sign-in.
+    pub fn failed(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound the memory an attacker can make us use with made-up names.
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.entry(Self::key(username))
+            .or_default()
+            .push(std::time::Instant::now());
+    }
+
+    /// Forgets the failures of an account that signed in.
+    pub fn succeeded(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&Self::key(username));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +112,20 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), ha);
         assert!(a.len() >= 43);
+    }
+
+    #[test]
+    fn too_many_failures_lock_the_account_only() {
+        let limiter = SignInLimiter::default();
+        for _ in 0..MAX_FAILURES - 1 {
+            limiter.failed("Committee1");
+        }
+        assert!(limiter.check("committee1").is_ok());
+        limiter.failed("committee1 ");
+        let wait = limiter.check("COMMITTEE1").expect_err("locked");
+        assert!(wait <= LOCKOUT && wait > LOCKOUT / 2);
+        assert!(limiter.check("rep1").is_ok());
+        limiter.succeeded("committee1");
+        assert!(limiter.check("committee1").is_ok());
     }
 }

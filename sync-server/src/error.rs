@@ -17,6 +17,7 @@ pub enum ApiError {
     Conflict(String),
     Unprocessable(String),
     TooLarge(String),
+    TooManyRequests(String),
     Internal(String),
 }
 
@@ -35,6 +36,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
+            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

@@ -6,13 +6,16 @@
 //! - [`authz`]: what each role may change in a case, checked on every pushed change;
 //! - [`auth`]: argon2id passwords, hashed bearer tokens;
 //! - [`storage`]: the storage trait and its embedded SQLite backend;
-//! - [`admin`]: branches, users, demo data (used by the `admin` command).
+//! - [`admin`]: branches, users, demo data (used by the `admin` command);
+//! - [`console`]: the HQ console (server-rendered pages) and [`report`], its rows.
 
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod authz;
+pub mod console;
 pub mod error;
+pub mod report;
 pub mod settings;
 pub mod storage;
 
@@ -57,12 +60,14 @@ pub fn state(storage: Arc<dyn Storage>, settings: &Settings) -> AppState {
         storage,
         push_lock: Arc::new(tokio::sync::Mutex::new(())),
         max_page: settings.max_page,
+        sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
     }
 }
 
 /// The HTTP routes.
 pub fn app(state: AppState, settings: &Settings) -> Router {
     Router::new()
+        .merge(console::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/api/v1/login", post(api::login))
         .route("/api/v1/sync", post(api::sync))

@@ -166,3 +166,125 @@ impl Device {
         Ok(self.client.sync(&mut self.engine).await?)
     }
 }
+
+/// A realistic case (`sample::realistic_case(seed)`) registered by `device`'s user and submitted
+/// to the committee `days_ago` days ago, imported on the device and not yet synced.
+pub fn submitted_case(
+    device: &mut Device,
+    seed: u64,
+    days_ago: i64,
+) -> mandoob_shared::ids::CaseId {
+    use mandoob_shared::doc::{Author, CaseDoc};
+    use mandoob_shared::ids::Timestamp;
+    let mut case = mandoob_shared::sample::realistic_case(seed);
+    let user = device.login.user.clone();
+    case.created_by = user.clone();
+    case.branch = device.login.branch.clone();
+    let submitted = Timestamp::new(chrono::Utc::now() - chrono::Duration::days(days_ago));
+    for e in &mut case.events {
+        e.actor = user.clone();
+        e.at = submitted;
+    }
+    let author = Author {
+        user,
+        at: case.created_at,
+    };
+    let mut doc = CaseDoc::create(&case, &author).expect("create");
+    device.engine.import_case(&mut doc, true).expect("import")
+}
+
+/// A console user in a plain HTTP client: the session cookie and the form token, no redirects
+/// followed (tests look at them).
+#[derive(Debug)]
+pub struct ConsoleClient {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl ConsoleClient {
+    /// Signs in through the form; fails unless a session cookie comes back.
+    pub async fn sign_in(server: &TestServer, user: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let res = http
+            .post(server.url("/console/sign-in"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username={user}&password={PASSWORD}"))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 303, "sign-in answered {}", res.status());
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("mandoob_console="))
+            .and_then(|c| c.split(';').next())
+            .ok_or_else(|| anyhow::anyhow!("no session cookie"))?
+            .to_owned();
+        let mut this = Self {
+            http,
+            base: server.url(""),
+            cookie,
+            csrf: String::new(),
+        };
+        let page = this.get("/console/referrals").await?.text().await?;
+        this.csrf = page
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .ok_or_else(|| anyhow::anyhow!("no CSRF token on the page"))?
+            .to_owned();
+        Ok(this)
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        Ok(self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await?)
+    }
+
+    /// Posts a form (`fields` already URL-encoded where needed), with or without the token.
+    pub async fn post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", form_encode(v)))
+            .collect();
+        if with_csrf {
+            body.push(format!("_csrf={}", form_encode(&self.csrf)));
+        }
+        Ok(self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await?)
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

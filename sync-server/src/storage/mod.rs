@@ -8,6 +8,8 @@ pub mod sqlite;
 use async_trait::async_trait;
 use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
 use mandoob_shared::summary::Summary;
+
+pub use crate::report::{CaseReport, ContactRow, RequestRow, ServiceRow, SurveyRow};
 use mandoob_shared::workflow::Role;
 
 /// Storage failures. Internal details go to the log, not to clients.
@@ -100,6 +102,8 @@ pub struct ImportedCase {
     pub blobs: Vec<String>,
     /// The case's list entry at `snapshot` (sent with whole documents).
     pub summary: Summary,
+    /// The case's rows for the console (queue, dashboards, exports).
+    pub report: CaseReport,
 }
 
 /// A stored case as a first sync sends it.
@@ -109,6 +113,46 @@ pub struct WholeDocument {
     pub snapshot: Vec<u8>,
     /// None for a case stored before summaries were kept whose document did not load.
     pub summary: Option<Summary>,
+}
+
+/// A signed-in console user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    pub user: UserRecord,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub user: UserId,
+    /// What was done (`decision`, `export`, `resolve-conflict`, `revoke-device`, …).
+    pub action: String,
+    /// What it was done to (a case reference, a device code, an export's name, …).
+    pub target: String,
+    pub detail: String,
+}
+
+/// Which requests the queue shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    pub branch: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// Only requests with an open referral (the social-research officer's inbox).
+    pub referred: bool,
+}
+
+/// Every row in a scope, for dashboards and exports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRows {
+    pub requests: Vec<RequestRow>,
+    pub surveys: Vec<SurveyRow>,
+    pub contacts: Vec<ContactRow>,
+    pub services: Vec<ServiceRow>,
 }
 
 /// How much of a blob has arrived.
@@ -188,4 +232,38 @@ pub trait Storage: Send + Sync + 'static {
     async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Whether a case in `scope` refers to this blob (so a reader in that scope may fetch it).
     async fn blob_in_scope(&self, sha256: &str, scope: &Scope) -> Result<bool, StorageError>;
+
+    // -- the console --
+    /// Requests in `scope` matching `filter`: those awaiting a decision first, oldest clock
+    /// first; then the rest, newest first.
+    async fn requests(
+        &self,
+        scope: &Scope,
+        filter: &RequestFilter,
+        limit: u32,
+    ) -> Result<Vec<RequestRow>, StorageError>;
+    /// Every report row in `scope`.
+    async fn report_rows(&self, scope: &Scope) -> Result<ReportRows, StorageError>;
+    async fn users(&self) -> Result<Vec<UserRecord>, StorageError>;
+    async fn branches(&self) -> Result<Vec<(BranchCode, String)>, StorageError>;
+    async fn set_user_active(&self, user: &UserId, active: bool) -> Result<bool, StorageError>;
+    async fn create_console_session(
+        &self,
+        token_hash: &[u8],
+        user: &UserId,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StorageError>;
+    /// The session of a cookie's hash, unless expired or its user inactive.
+    async fn console_session(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<ConsoleSession>, StorageError>;
+    async fn delete_console_session(&self, token_hash: &[u8]) -> Result<(), StorageError>;
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
+    /// The newest entries first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError>;
+    async fn setting(&self, key: &str) -> Result<Option<String>, StorageError>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError>;
 }

@@ -81,6 +81,80 @@ const MIGRATIONS: &[&str] = &[
     // so a device indexes a first sync without reading every document (filled for existing
     // cases by `backfill_summaries`).
     "ALTER TABLE cases ADD COLUMN summary BLOB;",
+    // 5: the console: report rows (`crate::report`, filled for existing cases by
+    // `backfill_reports`), console sessions, the audit log, settings.
+    "
+    CREATE TABLE report_requests (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        request_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        head_name_ar TEXT NOT NULL,
+        head_name_en TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        amount INTEGER,
+        status TEXT NOT NULL,
+        submitted_at INTEGER,
+        clock_started_at INTEGER,
+        decided_at INTEGER,
+        accepted INTEGER,
+        decision_reason TEXT NOT NULL,
+        open_referrals INTEGER NOT NULL,
+        PRIMARY KEY (case_id, request_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX report_requests_by_status ON report_requests(status, clock_started_at);
+    CREATE TABLE report_surveys (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        survey_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        reception INTEGER,
+        time_and_answers INTEGER,
+        clarity INTEGER,
+        speed INTEGER,
+        overall INTEGER,
+        comment TEXT NOT NULL,
+        PRIMARY KEY (case_id, survey_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE report_contacts (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        contact_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (case_id, contact_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE report_services (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        service_id TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        request_id TEXT,
+        kind TEXT NOT NULL,
+        description TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        delivered_at INTEGER NOT NULL,
+        PRIMARY KEY (case_id, service_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE console_sessions (
+        token_hash BLOB PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        csrf TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE server_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -126,6 +200,139 @@ fn backfill_summaries(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// Migration 5 adds the report rows; those of cases stored before it are read from their
+/// documents once.
+fn backfill_reports(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let cases: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT id, snapshot FROM cases")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    for (id, snapshot) in cases {
+        let Ok(case) = mandoob_shared::doc::CaseDoc::load(&snapshot)
+            .and_then(|d| d.read_with_conflicts())
+            .map(|(c, _)| c)
+        else {
+            tracing::warn!(case = %id, "case document does not load; it has no report rows");
+            continue;
+        };
+        write_report(tx, &id, &CaseReport::of(&case))?;
+    }
+    Ok(())
+}
+
+/// Replaces the report rows of one case.
+fn write_report(
+    tx: &rusqlite::Transaction<'_>,
+    case: &str,
+    report: &CaseReport,
+) -> rusqlite::Result<()> {
+    for table in [
+        "report_requests",
+        "report_surveys",
+        "report_contacts",
+        "report_services",
+    ] {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE case_id = ?1"))?
+            .execute([case])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO report_requests (case_id, request_id, branch, reference, head_name_ar,
+            head_name_en, kind, amount, status, submitted_at, clock_started_at, decided_at,
+            accepted, decision_reason, open_referrals)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for r in &report.requests {
+        insert.execute(params![
+            case,
+            r.request_id,
+            r.branch,
+            r.reference,
+            r.head_name_ar,
+            r.head_name_en,
+            r.kind,
+            r.amount,
+            r.status,
+            r.submitted_at,
+            r.clock_started_at,
+            r.decided_at,
+            r.accepted,
+            r.decision_reason,
+            r.open_referrals
+        ])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO report_surveys (case_id, survey_id, branch, at, reception, time_and_answers,
+            clarity, speed, overall, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+    )?;
+    for s in &report.surveys {
+        insert.execute(params![
+            case,
+            s.survey_id,
+            s.branch,
+            s.at,
+            s.reception,
+            s.time_and_answers,
+            s.clarity,
+            s.speed,
+            s.overall,
+            s.comment
+        ])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO report_contacts (case_id, contact_id, branch, channel, at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    )?;
+    for c in &report.contacts {
+        insert.execute(params![case, c.contact_id, c.branch, c.channel, c.at])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO report_services (case_id, service_id, branch, reference, request_id, kind,
+            description, value, delivered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+    )?;
+    for s in &report.services {
+        insert.execute(params![
+            case,
+            s.service_id,
+            s.branch,
+            s.reference,
+            s.request_id,
+            s.kind,
+            s.description,
+            s.value,
+            s.delivered_at
+        ])?;
+    }
+    Ok(())
+}
+
+fn request_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok(RequestRow {
+        case_id: r.get(0)?,
+        request_id: r.get(1)?,
+        branch: r.get(2)?,
+        reference: r.get(3)?,
+        head_name_ar: r.get(4)?,
+        head_name_en: r.get(5)?,
+        kind: r.get(6)?,
+        amount: r.get(7)?,
+        status: r.get(8)?,
+        submitted_at: r.get(9)?,
+        clock_started_at: r.get(10)?,
+        decided_at: r.get(11)?,
+        accepted: r.get(12)?,
+        decision_reason: r.get(13)?,
+        open_referrals: r.get(14)?,
+    })
+}
+
+const REQUEST_COLUMNS: &str = "case_id, request_id, branch, reference, head_name_ar, head_name_en,
+    kind, amount, status, submitted_at, clock_started_at, decided_at, accepted, decision_reason,
+    open_referrals";
 
 /// Replaces the blob references of one case.
 fn write_case_blobs(
@@ -193,6 +400,7 @@ impl SqliteStorage {
             match i + 1 {
                 3 => backfill_case_blobs(&tx).map_err(db)?,
                 4 => backfill_summaries(&tx).map_err(db)?,
+                5 => backfill_reports(&tx).map_err(db)?,
                 _ => {}
             }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
@@ -267,6 +475,7 @@ fn store_case(
         [id],
     )?;
     write_case_blobs(tx, id, item.branch.as_str(), &item.blobs)?;
+    write_report(tx, id, &item.report)?;
     Ok(new)
 }
 
@@ -649,6 +858,264 @@ impl Storage for SqliteStorage {
         let sha = sha256.to_owned();
         self.run(move |c| c.query_row(&sql, params![arg, sha], |r| r.get(0)))
             .await
+    }
+
+    async fn requests(
+        &self,
+        scope: &Scope,
+        filter: &RequestFilter,
+        limit: u32,
+    ) -> Result<Vec<RequestRow>, StorageError> {
+        let (scope_filter, arg) = scope_sql(scope);
+        let f = filter.clone();
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM report_requests
+             WHERE ({scope_filter})
+               AND (?2 IS NULL OR branch = ?2)
+               AND (?3 IS NULL OR kind = ?3)
+               AND (?4 IS NULL OR status = ?4)
+               AND (?5 = 0 OR open_referrals > 0)
+             ORDER BY status <> 'awaiting-decision',
+                      CASE WHEN status = 'awaiting-decision' THEN clock_started_at END,
+                      coalesce(decided_at, submitted_at, 0) DESC, reference
+             LIMIT ?6"
+        );
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            stmt.query_map(
+                params![arg, f.branch, f.kind, f.status, f.referred, limit],
+                request_from_row,
+            )?
+            .collect()
+        })
+        .await
+    }
+
+    async fn report_rows(&self, scope: &Scope) -> Result<ReportRows, StorageError> {
+        let (filter, arg) = scope_sql(scope);
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let requests = tx
+                .prepare(&format!(
+                    "SELECT {REQUEST_COLUMNS} FROM report_requests WHERE ({filter}) ORDER BY reference, request_id"
+                ))?
+                .query_map([&arg], request_from_row)?
+                .collect::<Result<_, _>>()?;
+            let surveys = tx
+                .prepare(&format!(
+                    "SELECT case_id, survey_id, branch, at, reception, time_and_answers, clarity,
+                        speed, overall, comment FROM report_surveys WHERE ({filter}) ORDER BY at"
+                ))?
+                .query_map([&arg], |r| {
+                    Ok(SurveyRow {
+                        case_id: r.get(0)?,
+                        survey_id: r.get(1)?,
+                        branch: r.get(2)?,
+                        at: r.get(3)?,
+                        reception: r.get(4)?,
+                        time_and_answers: r.get(5)?,
+                        clarity: r.get(6)?,
+                        speed: r.get(7)?,
+                        overall: r.get(8)?,
+                        comment: r.get(9)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let contacts = tx
+                .prepare(&format!(
+                    "SELECT case_id, contact_id, branch, channel, at FROM report_contacts
+                     WHERE ({filter}) ORDER BY at"
+                ))?
+                .query_map([&arg], |r| {
+                    Ok(ContactRow {
+                        case_id: r.get(0)?,
+                        contact_id: r.get(1)?,
+                        branch: r.get(2)?,
+                        channel: r.get(3)?,
+                        at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let services = tx
+                .prepare(&format!(
+                    "SELECT case_id, service_id, branch, reference, request_id, kind, description,
+                        value, delivered_at FROM report_services WHERE ({filter}) ORDER BY delivered_at"
+                ))?
+                .query_map([&arg], |r| {
+                    Ok(ServiceRow {
+                        case_id: r.get(0)?,
+                        service_id: r.get(1)?,
+                        branch: r.get(2)?,
+                        reference: r.get(3)?,
+                        request_id: r.get(4)?,
+                        kind: r.get(5)?,
+                        description: r.get(6)?,
+                        value: r.get(7)?,
+                        delivered_at: r.get(8)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            tx.commit()?;
+            Ok(ReportRows {
+                requests,
+                surveys,
+                contacts,
+                services,
+            })
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
+        self.run(|c| {
+            c.prepare(
+                "SELECT id, display_name, role, branch, password_hash, active FROM users ORDER BY id",
+            )?
+            .query_map([], user_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn branches(&self) -> Result<Vec<(BranchCode, String)>, StorageError> {
+        self.run(|c| {
+            c.prepare("SELECT code, name FROM branches ORDER BY code")?
+                .query_map([], |r| {
+                    Ok((BranchCode::new(r.get::<_, String>(0)?), r.get(1)?))
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn set_user_active(&self, user: &UserId, active: bool) -> Result<bool, StorageError> {
+        let id = user.as_str().to_owned();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE users SET active = ?2 WHERE id = ?1",
+                params![id, active],
+            )?;
+            if !active {
+                // A deactivated user's console sessions end now.
+                tx.execute("DELETE FROM console_sessions WHERE user_id = ?1", [&id])?;
+            }
+            tx.commit()?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn create_console_session(
+        &self,
+        token_hash: &[u8],
+        user: &UserId,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StorageError> {
+        let (hash, user, csrf) = (
+            token_hash.to_vec(),
+            user.as_str().to_owned(),
+            csrf.to_owned(),
+        );
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO console_sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![hash, user, csrf, expires_at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn console_session(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<ConsoleSession>, StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active,
+                        s.csrf, s.expires_at
+                 FROM console_sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1",
+                params![hash, now],
+                |r| {
+                    Ok(ConsoleSession {
+                        user: user_from_row(r)?,
+                        csrf: r.get(6)?,
+                        expires_at: r.get(7)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn delete_console_session(&self, token_hash: &[u8]) -> Result<(), StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.execute("DELETE FROM console_sessions WHERE token_hash = ?1", [hash])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
+        let e = entry.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.at, e.user.as_str(), e.action, e.target, e.detail],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+        self.run(move |c| {
+            c.prepare("SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1")?
+                .query_map([limit], |r| {
+                    Ok(AuditEntry {
+                        at: r.get(0)?,
+                        user: UserId::new(r.get::<_, String>(1)?),
+                        action: r.get(2)?,
+                        target: r.get(3)?,
+                        detail: r.get(4)?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let key = key.to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT value FROM server_settings WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO server_settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+        })
+        .await
     }
 }
 

@@ -1,0 +1,293 @@
+//! Dashboards: decisions within the two-week target, requests by type, branch and status, the
+//! overdue list, satisfaction per branch and month, contacts per channel. Figures are computed
+//! from the report rows ([`crate::report`]); charts are SVG drawn here, so the page needs no
+//! script and prints as it shows.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+
+use mandoob_shared::ids::Timestamp;
+use mandoob_shared::workflow::{Role, SlaPolicy, kuwait_date};
+
+use super::{Console, date_of, layout, sla, today};
+use crate::api::AppState;
+use crate::error::ApiError;
+use crate::storage::{ReportRows, RequestRow};
+
+/// The figures of the dashboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub decided: usize,
+    pub decided_in_time: usize,
+    /// Median days from (re)submission to decision.
+    pub median_days: Option<f64>,
+    pub by_type: BTreeMap<String, usize>,
+    pub by_branch: BTreeMap<String, usize>,
+    pub by_status: BTreeMap<String, usize>,
+    pub overdue: Vec<RequestRow>,
+    /// Per branch: (answers, sum of overall scores, count of each score 1..=5).
+    pub satisfaction_by_branch: BTreeMap<String, (usize, i64, [usize; 5])>,
+    /// Per month (`YYYY-MM`): (answers, sum of overall scores).
+    pub satisfaction_by_month: BTreeMap<String, (usize, i64)>,
+    pub contacts_by_channel: BTreeMap<String, usize>,
+}
+
+/// Computes the dashboard's figures from report rows.
+pub fn figures(rows: &ReportRows, sla: &SlaPolicy) -> Figures {
+    let mut f = Figures::default();
+    let mut days = Vec::new();
+    let today = today();
+    for r in &rows.requests {
+        *f.by_type.entry(r.kind.clone()).or_default() += 1;
+        *f.by_branch.entry(r.branch.clone()).or_default() += 1;
+        *f.by_status.entry(r.status.clone()).or_default() += 1;
+        let start = r.clock_started_at.and_then(Timestamp::from_millis);
+        if let (Some(start), Some(decided)) = (start, r.decided_at.and_then(Timestamp::from_millis))
+        {
+            f.decided += 1;
+            if sla.met(start, decided) {
+                f.decided_in_time += 1;
+            }
+            days.push((kuwait_date(decided) - kuwait_date(start)).num_days() as f64);
+        }
+        if r.awaiting()
+            && let Some(start) = start
+            && sla.due_date(start) < today
+        {
+            f.overdue.push(r.clone());
+        }
+    }
+    f.overdue.sort_by_key(|r| r.clock_started_at);
+    days.sort_by(|a, b| a.total_cmp(b));
+    f.median_days = match days.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(days[n / 2]),
+        n => Some((days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    for s in &rows.surveys {
+        let Some(score) = s.overall.filter(|v| (1..=5).contains(v)) else {
+            continue;
+        };
+        let b = f
+            .satisfaction_by_branch
+            .entry(s.branch.clone())
+            .or_default();
+        b.0 += 1;
+        b.1 += score;
+        b.2[(score - 1) as usize] += 1;
+        let month = date_of(s.at).get(..7).unwrap_or_default().to_owned();
+        let m = f.satisfaction_by_month.entry(month).or_default();
+        m.0 += 1;
+        m.1 += score;
+    }
+    for c in &rows.contacts {
+        *f.contacts_by_channel.entry(c.channel.clone()).or_default() += 1;
+    }
+    f
+}
+
+/// A horizontal bar chart (SVG), one bar per labelled value.
+pub fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64) -> Markup {
+    let row = 28.0;
+    let height = row * bars.len() as f64 + 8.0;
+    let max = if max > 0.0 { max } else { 1.0 };
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg role="img" aria-label=(title) viewBox=(format!("0 0 600 {height}")) width="100%" preserveAspectRatio="xMinYMin meet" {
+                @for (i, (label, value, shown)) in bars.iter().enumerate() {
+                    @let y = 4.0 + row * i as f64;
+                    @let w = (value / max * 330.0).max(1.0);
+                    text x="0" y=(y + 18.0) font-size="14" { (label) }
+                    rect x="220" y=(y + 4.0) width=(format!("{w:.1}")) height="18" rx="3" class="bar" {}
+                    text x=(format!("{:.1}", 226.0 + w)) y=(y + 18.0) font-size="13" { (shown) }
+                }
+            }
+        }
+    }
+}
+
+pub async fn dashboard(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
+    cx.require(&[Role::Committee, Role::Administrator])?;
+    let rows = state
+        .storage
+        .report_rows(&cx.scope())
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let sla = sla(&state).await;
+    let f = figures(&rows, &sla);
+    let t = &cx.t;
+    let share = if f.decided == 0 {
+        0.0
+    } else {
+        100.0 * f.decided_in_time as f64 / f.decided as f64
+    };
+    let count_bars = |m: &BTreeMap<String, usize>, prefix: &str| -> Vec<(String, f64, String)> {
+        m.iter()
+            .map(|(k, v)| {
+                let label = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    t.text(&format!("{prefix}-{k}"))
+                };
+                (label, *v as f64, v.to_string())
+            })
+            .collect()
+    };
+    let max_of = |m: &BTreeMap<String, usize>| m.values().copied().max().unwrap_or(0) as f64;
+    let avg_bars_branch: Vec<(String, f64, String)> = f
+        .satisfaction_by_branch
+        .iter()
+        .map(|(b, (n, sum, _))| {
+            let avg = *sum as f64 / *n as f64;
+            (b.clone(), avg, format!("{avg:.2} ({n})"))
+        })
+        .collect();
+    let avg_bars_month: Vec<(String, f64, String)> = f
+        .satisfaction_by_month
+        .iter()
+        .map(|(m, (n, sum))| {
+            let avg = *sum as f64 / *n as f64;
+            (m.clone(), avg, format!("{avg:.2} ({n})"))
+        })
+        .collect();
+    let body = html! {
+        section.kpis {
+            div.kpi { span.big { (format!("{share:.0}%")) } span { (t.text_with("console-kpi-in-time", &[("days", &sla.days.to_string())])) } small { (f.decided_in_time) " / " (f.decided) } }
+            div.kpi { span.big { (f.median_days.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())) } span { (t.text("console-kpi-median")) } }
+            div.kpi { span.big { (f.overdue.len()) } span { (t.text("console-kpi-overdue")) } }
+            div.kpi { span.big { (rows.requests.len()) } span { (t.text("console-kpi-requests")) } }
+        }
+        div.charts {
+            (bar_chart(&t.text("console-chart-type"), &count_bars(&f.by_type, "request-type"), max_of(&f.by_type)))
+            (bar_chart(&t.text("console-chart-branch"), &count_bars(&f.by_branch, ""), max_of(&f.by_branch)))
+            (bar_chart(&t.text("console-chart-status"), &count_bars(&f.by_status, "status"), max_of(&f.by_status)))
+            (bar_chart(&t.text("console-chart-channel"), &count_bars(&f.contacts_by_channel, "channel"), max_of(&f.contacts_by_channel)))
+            (bar_chart(&t.text("console-chart-satisfaction-branch"), &avg_bars_branch, 5.0))
+            (bar_chart(&t.text("console-chart-satisfaction-month"), &avg_bars_month, 5.0))
+        }
+        section {
+            h2 { (t.text("console-satisfaction-distribution")) }
+            table {
+                thead { tr { th { (t.text("console-branch")) } @for s in 1..=5 { th.num { (s) } } th.num { (t.text("console-average")) } } }
+                tbody {
+                    @for (b, (n, sum, dist)) in &f.satisfaction_by_branch {
+                        tr { td { (b) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (t.text("console-overdue-list")) }
+            @if f.overdue.is_empty() { p.empty { (t.text("console-nothing")) } }
+            ul {
+                @for r in &f.overdue {
+                    li { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (r.branch) }
+                }
+            }
+        }
+        section #export {
+            h2 { (t.text("console-nav-export")) }
+            p.hint { (t.text("console-export-hint")) }
+            ul.exports {
+                @for what in ["cases", "requests", "services", "surveys"] {
+                    li {
+                        (t.text(&format!("console-export-{what}"))) ": "
+                        a href=(format!("/console/export/{what}.csv")) download { "CSV" } " · "
+                        a href=(format!("/console/export/{what}.xlsx")) download { "XLSX" }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(&cx, "dashboard", &cx.t.text("console-nav-dashboard"), body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{RequestRow, SurveyRow};
+
+    fn request(start: &str, decided: Option<&str>, status: &str) -> RequestRow {
+        let ms = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        };
+        RequestRow {
+            case_id: "c".into(),
+            request_id: start.into(),
+            branch: "QRN".into(),
+            reference: "QRN-1".into(),
+            head_name_ar: String::new(),
+            head_name_en: String::new(),
+            kind: "monthly-aid".into(),
+            amount: None,
+            status: status.into(),
+            submitted_at: Some(ms(start)),
+            clock_started_at: Some(ms(start)),
+            decided_at: decided.map(ms),
+            accepted: decided.map(|_| true),
+            decision_reason: String::new(),
+            open_referrals: 0,
+        }
+    }
+
+    #[test]
+    fn share_in_time_median_overdue_and_satisfaction() {
+        let rows = ReportRows {
+            requests: vec![
+                request("2026-01-01", Some("2026-01-05"), "accepted"),
+                request("2026-01-01", Some("2026-01-15"), "accepted"),
+                request("2026-01-01", Some("2026-01-20"), "rejected"),
+                request("2020-01-01", None, "awaiting-decision"),
+            ],
+            surveys: vec![
+                SurveyRow {
+                    case_id: "c".into(),
+                    survey_id: "s1".into(),
+                    branch: "QRN".into(),
+                    at: 1_767_225_600_000,
+                    reception: None,
+                    time_and_answers: None,
+                    clarity: None,
+                    speed: None,
+                    overall: Some(5),
+                    comment: String::new(),
+                },
+                SurveyRow {
+                    case_id: "c".into(),
+                    survey_id: "s2".into(),
+                    branch: "QRN".into(),
+                    at: 1_767_225_600_000,
+                    reception: None,
+                    time_and_answers: None,
+                    clarity: None,
+                    speed: None,
+                    overall: Some(2),
+                    comment: String::new(),
+                },
+            ],
+            ..ReportRows::default()
+        };
+        let f = figures(&rows, &SlaPolicy::default());
+        assert_eq!(
+            (f.decided, f.decided_in_time),
+            (3, 2),
+            "4 and 14 days are in time, 19 is not"
+        );
+        assert_eq!(f.median_days, Some(14.0));
+        assert_eq!(f.overdue.len(), 1);
+        assert_eq!(f.by_status.get("accepted"), Some(&2));
+        let (n, sum, dist) = f.satisfaction_by_branch["QRN"];
+        assert_eq!((n, sum), (2, 7));
+        assert_eq!(dist, [0, 1, 0, 0, 1]);
+        assert_eq!(f.satisfaction_by_month["2026-01"], (2, 7));
+    }
+}

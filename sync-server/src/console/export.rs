@@ -1,0 +1,305 @@
+//! Exports of cases, requests, services and surveys as CSV (UTF-8 with a byte-order mark, so
+//! spreadsheet programs read Arabic correctly) and XLSX (right-to-left sheets in Arabic),
+//! limited to the user's scope, column headings in the user's language. Every export is
+//! written to the audit log.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use mandoob_shared::i18n::{Lang, Translator};
+use mandoob_shared::workflow::Role;
+
+use super::{Console, date_of, date_time_of, message_page, sla};
+use crate::api::AppState;
+use crate::error::ApiError;
+
+/// One cell of an export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => n.to_string(),
+        }
+    }
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+/// A table to export: headings and rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// CSV with a UTF-8 byte-order mark.
+pub fn to_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from(*b"\xEF\xBB\xBF");
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(&table.headings)?;
+        for row in &table.rows {
+            w.write_record(row.iter().map(Cell::text))?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+/// An XLSX workbook with one sheet, right-to-left for Arabic.
+pub fn to_xlsx(
+    table: &Table,
+    sheet: &str,
+    lang: Lang,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    if lang == Lang::Ar {
+        ws.set_right_to_left(true);
+    }
+    let bold = Format::new().set_bold();
+    for (c, h) in table.headings.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Text(s) => ws.write_string(r, c, s)?,
+                Cell::Number(n) => ws.write_number(r, c, *n)?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofit();
+    book.save_to_buffer()
+}
+
+fn headings(t: &Translator, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t.text(k)).collect()
+}
+
+async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, ApiError> {
+    let t = &cx.t;
+    let scope = cx.scope();
+    let name = |ar: &str, en: &str| -> String {
+        if cx.lang == Lang::En && !en.is_empty() {
+            en.to_owned()
+        } else {
+            ar.to_owned()
+        }
+    };
+    Ok(match what {
+        "cases" => {
+            let sla = sla(state).await;
+            let (docs, _) = state
+                .storage
+                .whole_documents(&scope, None, u32::MAX)
+                .await?;
+            Table {
+                headings: headings(
+                    t,
+                    &[
+                        "console-reference",
+                        "console-branch",
+                        "console-head",
+                        "field-civil-id",
+                        "field-phone",
+                        "console-status",
+                        "console-due",
+                        "console-updated",
+                    ],
+                ),
+                rows: docs
+                    .into_iter()
+                    .filter_map(|d| d.summary)
+                    .map(|s| {
+                        vec![
+                            text(&s.reference),
+                            text(&s.branch),
+                            text(name(&s.head_name_ar, &s.head_name_en)),
+                            text(s.civil_ids.join(" ")),
+                            text(s.phones.join(" ")),
+                            text(t.text(&s.status.label_key())),
+                            text(s.due_date(&sla).map(|d| d.to_string()).unwrap_or_default()),
+                            text(date_time_of(s.updated_at)),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "requests" => {
+            let rows = state.storage.report_rows(&scope).await?.requests;
+            Table {
+                headings: headings(
+                    t,
+                    &[
+                        "console-reference",
+                        "console-branch",
+                        "console-head",
+                        "console-type",
+                        "console-amount-kwd",
+                        "console-status",
+                        "console-submitted",
+                        "console-decided",
+                        "console-decision",
+                        "console-reason",
+                    ],
+                ),
+                rows: rows
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            text(&r.reference),
+                            text(&r.branch),
+                            text(name(&r.head_name_ar, &r.head_name_en)),
+                            text(t.text(&format!("request-type-{}", r.kind))),
+                            r.amount
+                                .map_or(text(""), |a| Cell::Number(a as f64 / 1000.0)),
+                            text(t.text(&format!("status-{}", r.status))),
+                            text(r.submitted_at.map(date_of).unwrap_or_default()),
+                            text(r.decided_at.map(date_of).unwrap_or_default()),
+                            text(match r.accepted {
+                                Some(true) => t.text("status-accepted"),
+                                Some(false) => t.text("status-rejected"),
+                                None => String::new(),
+                            }),
+                            text(&r.decision_reason),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "services" => {
+            let rows = state.storage.report_rows(&scope).await?.services;
+            Table {
+                headings: headings(
+                    t,
+                    &[
+                        "console-reference",
+                        "console-branch",
+                        "console-service",
+                        "console-description",
+                        "console-value-kwd",
+                        "console-date",
+                    ],
+                ),
+                rows: rows
+                    .into_iter()
+                    .map(|s| {
+                        vec![
+                            text(&s.reference),
+                            text(&s.branch),
+                            text(t.text(&format!("service-{}", s.kind))),
+                            text(&s.description),
+                            Cell::Number(s.value as f64 / 1000.0),
+                            text(date_of(s.delivered_at)),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "surveys" => {
+            let rows = state.storage.report_rows(&scope).await?.surveys;
+            let score = |v: Option<i64>| v.map_or(text(""), |v| Cell::Number(v as f64));
+            Table {
+                headings: headings(
+                    t,
+                    &[
+                        "console-branch",
+                        "console-date",
+                        "console-score-reception",
+                        "console-score-time-and-answers",
+                        "console-score-clarity",
+                        "console-score-speed",
+                        "console-overall",
+                        "console-comment",
+                    ],
+                ),
+                rows: rows
+                    .into_iter()
+                    .map(|s| {
+                        vec![
+                            text(&s.branch),
+                            text(date_of(s.at)),
+                            score(s.reception),
+                            score(s.time_and_answers),
+                            score(s.clarity),
+                            score(s.speed),
+                            score(s.overall),
+                            text(&s.comment),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        _ => return Err(ApiError::NotFound("no such export")),
+    })
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    cx: Console,
+    Path(file): Path<String>,
+) -> Result<Response, Response> {
+    cx.require(&[Role::Committee, Role::Administrator])?;
+    let Some((what, format)) = file.rsplit_once('.') else {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::NOT_FOUND,
+            "console-no-such-export",
+        ));
+    };
+    if !matches!(what, "cases" | "requests" | "services" | "surveys")
+        || !matches!(format, "csv" | "xlsx")
+    {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::NOT_FOUND,
+            "console-no-such-export",
+        ));
+    }
+    let table = table(&state, &cx, what)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let (bytes, mime) = match format {
+        "csv" => (
+            to_csv(&table).map_err(|e| ApiError::Internal(e.to_string()).into_response())?,
+            "text/csv; charset=utf-8",
+        ),
+        _ => (
+            to_xlsx(&table, what, cx.lang)
+                .map_err(|e| ApiError::Internal(e.to_string()).into_response())?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let stamp = super::today().to_string();
+    cx.audit(
+        &state,
+        "export",
+        &file,
+        &format!("{} rows", table.rows.len()),
+    )
+    .await;
+    let disposition = format!("attachment; filename=\"mandoob-{what}-{stamp}.{format}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,173 @@
+//! The committee's queue and the social-research officers' referrals inbox.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use mandoob_shared::ids::Timestamp;
+use mandoob_shared::model::RequestType;
+use mandoob_shared::workflow::{RequestStatus, Role, SlaPolicy};
+
+use super::{Console, date_of, kwd, layout, sla, today};
+use crate::api::AppState;
+use crate::error::ApiError;
+use crate::storage::{RequestFilter, RequestRow};
+
+/// The most rows one page shows.
+const PAGE: u32 = 500;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    branch: String,
+    #[serde(default)]
+    kind: String,
+    /// A status code; empty means "awaiting decision"; `all` means every status.
+    #[serde(default)]
+    status: String,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Days until (positive) or past (negative) the due date of a row awaiting a decision.
+fn days_left(row: &RequestRow, sla: &SlaPolicy) -> Option<i64> {
+    if !row.awaiting() {
+        return None;
+    }
+    let due = sla.due_date(Timestamp::from_millis(row.clock_started_at?)?);
+    Some((due - today()).num_days())
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    cx: Console,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, Response> {
+    cx.require(&[Role::Committee, Role::Administrator])?;
+    let status = match q.status.as_str() {
+        "" => Some(RequestStatus::AwaitingDecision.code().to_owned()),
+        "all" => None,
+        s => RequestStatus::from_code(s).map(|s| s.code().to_owned()),
+    };
+    let filter = RequestFilter {
+        branch: non_empty(&q.branch),
+        kind: RequestType::from_code(&q.kind).map(|k| k.code().to_owned()),
+        status,
+        referred: false,
+    };
+    let rows = state
+        .storage
+        .requests(&cx.scope(), &filter, PAGE)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let branches = state
+        .storage
+        .branches()
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let sla = sla(&state).await;
+    let t = &cx.t;
+    let body = html! {
+        form.filters method="get" action="/console/queue" {
+            label { (t.text("console-branch"))
+                select name="branch" {
+                    option value="" { (t.text("console-all")) }
+                    @for (code, name) in &branches {
+                        option value=(code.as_str()) selected[q.branch == code.as_str()] { (name) }
+                    }
+                }
+            }
+            label { (t.text("console-type"))
+                select name="kind" {
+                    option value="" { (t.text("console-all")) }
+                    @for k in RequestType::ALL {
+                        option value=(k.code()) selected[q.kind == k.code()] { (t.text(&k.label_key())) }
+                    }
+                }
+            }
+            label { (t.text("console-status"))
+                select name="status" {
+                    option value="" selected[q.status.is_empty()] { (t.text("status-awaiting-decision")) }
+                    @for s in RequestStatus::ALL.iter().filter(|s| **s != RequestStatus::AwaitingDecision) {
+                        option value=(s.code()) selected[q.status == s.code()] { (t.text(&s.label_key())) }
+                    }
+                    option value="all" selected[q.status == "all"] { (t.text("console-all")) }
+                }
+            }
+            button type="submit" { (t.text("console-filter")) }
+        }
+        (request_table(&cx, &rows, &sla))
+    };
+    Ok(layout(&cx, "queue", &cx.t.text("console-nav-queue"), body).into_response())
+}
+
+/// The table of requests shared by the queue and the referrals inbox.
+fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
+    let t = &cx.t;
+    html! {
+        @if rows.is_empty() {
+            p.empty { (t.text("console-nothing")) }
+        } @else {
+            p.count { (t.text_with("console-count", &[("count", &rows.len().to_string())])) }
+            table.queue {
+                thead { tr {
+                    th { (t.text("console-reference")) }
+                    th { (t.text("console-head")) }
+                    th { (t.text("console-branch")) }
+                    th { (t.text("console-type")) }
+                    th { (t.text("console-amount")) }
+                    th { (t.text("console-status")) }
+                    th { (t.text("console-submitted")) }
+                    th { (t.text("console-due")) }
+                } }
+                tbody {
+                    @for row in rows {
+                        @let left = days_left(row, sla);
+                        @let overdue = left.is_some_and(|d| d < 0);
+                        tr.overdue[overdue] data-reference=(row.reference) {
+                            td { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
+                            td { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
+                            td { (row.branch) }
+                            td { (t.text(&format!("request-type-{}", row.kind))) }
+                            td.num { (row.amount.map(kwd).unwrap_or_default()) }
+                            td { (t.text(&format!("status-{}", row.status))) }
+                            td { (row.submitted_at.map(date_of).unwrap_or_default()) }
+                            td {
+                                @if let (Some(d), Some(start)) = (left, row.clock_started_at.and_then(Timestamp::from_millis)) {
+                                    (sla.due_date(start).to_string()) " "
+                                    @if d < 0 {
+                                        span.badge.late { (t.text_with("console-days-late", &[("days", &(-d).to_string())])) }
+                                    } @else {
+                                        span.badge { (t.text_with("console-days-left", &[("days", &d.to_string())])) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn referrals(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
+    cx.require(&[Role::SocialResearcher, Role::Committee, Role::Administrator])?;
+    let filter = RequestFilter {
+        referred: true,
+        ..RequestFilter::default()
+    };
+    let rows = state
+        .storage
+        .requests(&cx.scope(), &filter, PAGE)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let sla = sla(&state).await;
+    let body = html! {
+        p.hint { (cx.t.text("console-referrals-hint")) }
+        (request_table(&cx, &rows, &sla))
+    };
+    Ok(layout(&cx, "referrals", &cx.t.text("console-nav-referrals"), body).into_response())
+}

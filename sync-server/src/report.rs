@@ -1,0 +1,206 @@
+//! The console's view of case files as rows: one per request, survey, contact and service.
+//!
+//! Case files are automerge documents; the committee's queue, the dashboards and the exports
+//! need to sort, filter and count across thousands of them. So whenever the server stores a
+//! case (a push, a console decision, an import), it also replaces that case's rows here, in
+//! the same transaction. The rows are a projection: they can always be rebuilt from the
+//! documents (migration 5 does so for cases stored before it).
+
+use mandoob_shared::doc::CaseDoc;
+use mandoob_shared::model::CaseFile;
+use mandoob_shared::summary::Summary;
+use mandoob_shared::workflow::{self, RequestStatus};
+
+use crate::storage::ImportedCase;
+
+/// One support request and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    pub case_id: String,
+    pub request_id: String,
+    pub branch: String,
+    pub reference: String,
+    pub head_name_ar: String,
+    pub head_name_en: String,
+    /// `RequestType` code.
+    pub kind: String,
+    /// In fils.
+    pub amount: Option<i64>,
+    /// `RequestStatus` code.
+    pub status: String,
+    pub submitted_at: Option<i64>,
+    /// The latest (re)submission: the committee's clock.
+    pub clock_started_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub accepted: Option<bool>,
+    pub decision_reason: String,
+    pub open_referrals: u32,
+}
+
+/// One satisfaction survey (scores 1 to 5; absent when not answered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyRow {
+    pub case_id: String,
+    pub survey_id: String,
+    pub branch: String,
+    pub at: i64,
+    pub reception: Option<i64>,
+    pub time_and_answers: Option<i64>,
+    pub clarity: Option<i64>,
+    pub speed: Option<i64>,
+    pub overall: Option<i64>,
+    pub comment: String,
+}
+
+/// One contact with the family, on any channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub case_id: String,
+    pub contact_id: String,
+    pub branch: String,
+    /// `Channel` code.
+    pub channel: String,
+    pub at: i64,
+}
+
+/// One service delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRow {
+    pub case_id: String,
+    pub service_id: String,
+    pub branch: String,
+    pub reference: String,
+    pub request_id: Option<String>,
+    /// `ServiceKind` code.
+    pub kind: String,
+    pub description: String,
+    /// In fils.
+    pub value: i64,
+    pub delivered_at: i64,
+}
+
+/// Every row of one case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseReport {
+    pub requests: Vec<RequestRow>,
+    pub surveys: Vec<SurveyRow>,
+    pub contacts: Vec<ContactRow>,
+    pub services: Vec<ServiceRow>,
+}
+
+fn score(v: Option<u64>) -> Option<i64> {
+    v.and_then(|v| i64::try_from(v).ok())
+}
+
+impl CaseReport {
+    /// The rows of `case`.
+    pub fn of(case: &CaseFile) -> Self {
+        let id = case.id.as_str().to_owned();
+        let branch = case.branch.as_str().to_owned();
+        let head = case.head();
+        let states = workflow::derive(case);
+        let requests = case
+            .requests
+            .iter()
+            .zip(&states)
+            .map(|(r, s)| RequestRow {
+                case_id: id.clone(),
+                request_id: r.id.as_str().to_owned(),
+                branch: branch.clone(),
+                reference: case.reference.as_str().to_owned(),
+                head_name_ar: head.map(|h| h.name_ar.clone()).unwrap_or_default(),
+                head_name_en: head.map(|h| h.name_en.clone()).unwrap_or_default(),
+                kind: r.kind.code().to_owned(),
+                amount: r.amount.map(|f| f.0),
+                status: s.status.code().to_owned(),
+                submitted_at: s.submitted_at.map(|t| t.millis()),
+                clock_started_at: s.clock_started_at.map(|t| t.millis()),
+                decided_at: s.decision.as_ref().map(|d| d.at.millis()),
+                accepted: s.decision.as_ref().map(|d| d.accepted),
+                decision_reason: s
+                    .decision
+                    .as_ref()
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default(),
+                open_referrals: s.open_referrals,
+            })
+            .collect();
+        let surveys = case
+            .surveys
+            .iter()
+            .map(|s| SurveyRow {
+                case_id: id.clone(),
+                survey_id: s.id.as_str().to_owned(),
+                branch: branch.clone(),
+                at: s.at.millis(),
+                reception: score(s.reception),
+                time_and_answers: score(s.time_and_answers),
+                clarity: score(s.clarity),
+                speed: score(s.speed),
+                overall: score(s.overall),
+                comment: s.comment.clone(),
+            })
+            .collect();
+        let contacts = case
+            .contacts
+            .iter()
+            .map(|c| ContactRow {
+                case_id: id.clone(),
+                contact_id: c.id.as_str().to_owned(),
+                branch: branch.clone(),
+                channel: c.channel.code().to_owned(),
+                at: c.at.millis(),
+            })
+            .collect();
+        let services = case
+            .services
+            .iter()
+            .map(|s| ServiceRow {
+                case_id: id.clone(),
+                service_id: s.id.as_str().to_owned(),
+                branch: branch.clone(),
+                reference: case.reference.as_str().to_owned(),
+                request_id: s.request.as_ref().map(|r| r.as_str().to_owned()),
+                kind: s.kind.code().to_owned(),
+                description: s.description.clone(),
+                value: s.value.0,
+                delivered_at: s.delivered_at.millis(),
+            })
+            .collect();
+        Self {
+            requests,
+            surveys,
+            contacts,
+            services,
+        }
+    }
+}
+
+impl RequestRow {
+    /// Whether the committee still has to decide.
+    pub fn awaiting(&self) -> bool {
+        self.status == RequestStatus::AwaitingDecision.code()
+    }
+}
+
+impl ImportedCase {
+    /// A case to store: `doc` (with `changes` new to the server) and what is derived from it,
+    /// `case` and `conflicts` being `doc` as read.
+    pub fn of(
+        case: &CaseFile,
+        conflicts: bool,
+        doc: &mut CaseDoc,
+        changes: Vec<(String, Vec<u8>)>,
+    ) -> Self {
+        let heads = doc.heads().iter().map(|h| h.0).collect();
+        Self {
+            case: case.id.clone(),
+            branch: case.branch.clone(),
+            changes,
+            snapshot: doc.save(),
+            blobs: case.blob_refs(),
+            summary: Summary::of(case, conflicts, heads),
+            report: CaseReport::of(case),
+        }
+    }
+}
