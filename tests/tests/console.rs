@@ -384,3 +384,161 @@ async fn the_queue_shows_the_overdue_request_first_and_pages_render() -> anyhow:
     assert!(dashboard.contains("<svg"));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_researcher_answers_a_referral_and_the_device_receives_it() -> anyhow::Result<()> {
+    use mandoob_engine::engine::Edit;
+    use mandoob_shared::ids::{ReferralId, Timestamp};
+    use mandoob_shared::model::Referral;
+    use mandoob_shared::workflow::EventKind;
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    let id = submitted_case(&mut rep, 41, 1);
+    let request = rep.engine.open_case(&id)?.case.requests[0].id.clone();
+    let referral = ReferralId::generate();
+    rep.engine.edit(
+        &id,
+        Edit::UpsertReferral(Referral {
+            id: referral.clone(),
+            request: Some(request.clone()),
+            question: "هل يعمل الابن الأكبر؟".into(),
+            by: rep.login.user.clone(),
+            at: Timestamp::now(),
+            answer: None,
+            answered_by: None,
+            answered_at: None,
+        }),
+    )?;
+    rep.engine
+        .record_event(&id, &request, EventKind::Referred, "هل يعمل الابن الأكبر؟")?;
+    rep.sync().await?;
+    let reference = rep
+        .engine
+        .open_case(&id)?
+        .case
+        .reference
+        .as_str()
+        .to_owned();
+
+    let researcher = ConsoleClient::sign_in(&server, "researcher").await?;
+    let inbox = researcher.get("/console/referrals").await?.text().await?;
+    assert!(
+        inbox.contains(&format!("data-reference=\"{reference}\"")),
+        "the referral is in the inbox"
+    );
+    assert!(
+        researcher.get("/console/queue").await?.status() == 403,
+        "the queue is the committee's"
+    );
+    let answer = format!("/console/cases/{}/answer", id.as_str());
+    let res = researcher
+        .post(
+            &answer,
+            &[("referral", referral.as_str()), ("answer", " ")],
+            true,
+        )
+        .await?;
+    assert!(
+        res.headers()["location"]
+            .to_str()?
+            .contains("error=console-answer-required")
+    );
+    let res = researcher
+        .post(
+            &answer,
+            &[
+                ("referral", referral.as_str()),
+                ("answer", "نعم، براتب ٣٠٠ د.ك"),
+            ],
+            true,
+        )
+        .await?;
+    assert!(
+        res.headers()["location"]
+            .to_str()?
+            .contains("done=console-done-answered")
+    );
+    let inbox = researcher.get("/console/referrals").await?.text().await?;
+    assert!(
+        !inbox.contains(&format!("data-reference=\"{reference}\"")),
+        "answered, off the inbox"
+    );
+
+    rep.sync().await?;
+    let opened = rep.engine.open_case(&id)?;
+    let r = &opened.case.referrals[0];
+    assert_eq!(r.answer.as_deref(), Some("نعم، براتب ٣٠٠ د.ك"));
+    assert_eq!(
+        r.answered_by.as_ref().map(|u| u.as_str()),
+        Some("researcher")
+    );
+    assert_eq!(opened.requests[0].open_referrals, 0);
+    // A researcher of another branch would not even find the case.
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_conflict_is_resolved_in_the_console_and_devices_converge() -> anyhow::Result<()> {
+    use mandoob_engine::engine::Edit;
+    let server = TestServer::start().await?;
+    let mut phone_1 = Device::enrol(&server, "rep-a").await?;
+    let mut phone_2 = Device::enrol(&server, "rep-a").await?;
+    let id = submitted_case(&mut phone_1, 51, 1);
+    phone_1.sync().await?;
+    phone_2.sync().await?;
+    // The same field changed on both phones before either syncs.
+    for (device, phone) in [(&mut phone_1, "94000001"), (&mut phone_2, "94000002")] {
+        let mut head = device
+            .engine
+            .open_case(&id)?
+            .case
+            .head()
+            .expect("head")
+            .clone();
+        head.phone = phone.into();
+        device.engine.edit(&id, Edit::UpsertMember(head))?;
+    }
+    phone_1.sync().await?;
+    phone_2.sync().await?;
+    phone_1.sync().await?;
+    assert!(!phone_1.engine.open_case(&id)?.conflicts.is_empty());
+
+    let committee = ConsoleClient::sign_in(&server, "committee").await?;
+    let page = committee
+        .get(&format!("/console/cases/{}", id.as_str()))
+        .await?
+        .text()
+        .await?;
+    assert!(page.contains("id=\"conflicts\""));
+    assert!(
+        page.contains("94000001") && page.contains("94000002"),
+        "both values shown"
+    );
+    let path = page
+        .split("name=\"path\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a conflict path")
+        .replace("&quot;", "\"");
+    let res = committee
+        .post(
+            &format!("/console/cases/{}/resolve", id.as_str()),
+            &[("path", &path), ("value", "\"94000002\"")],
+            true,
+        )
+        .await?;
+    assert!(
+        res.headers()["location"]
+            .to_str()?
+            .contains("done=console-done-resolved")
+    );
+    for device in [&mut phone_1, &mut phone_2] {
+        device.sync().await?;
+        let opened = device.engine.open_case(&id)?;
+        assert!(opened.conflicts.is_empty(), "{:?}", opened.conflicts);
+        assert_eq!(opened.case.head().expect("head").phone, "94000002");
+    }
+    let log = server.storage()?.audit_log(10).await?;
+    assert!(log.iter().any(|e| e.action == "resolve-conflict"));
+    Ok(())
+}
