@@ -250,6 +250,14 @@ impl Backend {
         }
     }
 
+    /// The reference documents HQ published, as of the last sync.
+    pub async fn library(&self) -> Result<mandoob_shared::sync::Library, AppError> {
+        match self.call(Command::Library).await? {
+            Reply::Library(l) => Ok(l),
+            other => Err(unexpected(other)),
+        }
+    }
+
     pub async fn stats(&self) -> Result<StorageStats, AppError> {
         match self.call(Command::Stats).await? {
             Reply::Stats(s) => Ok(s),

@@ -55,6 +55,9 @@ pub struct SyncResponse {
     pub whole_after: Option<CaseId>,
     /// More is waiting: sync again right away.
     pub more: bool,
+    /// The version of the reference library (`GET /api/v1/library`); the device fetches the
+    /// library only when this differs from its copy's.
+    pub library_version: String,
 }
 
 /// What became of one case's pushed changes.
@@ -109,6 +112,29 @@ pub struct LoginResponse {
     pub role: Role,
     pub branch: BranchCode,
     pub device: DeviceCode,
+}
+
+/// A reference document headquarters publishes to every device (a policy, a form's guide, a
+/// list of partner organizations), in both languages, for the representative to read offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryDocument {
+    pub id: String,
+    pub title_ar: String,
+    pub title_en: String,
+    /// Plain text; paragraphs separated by blank lines.
+    pub body_ar: String,
+    pub body_en: String,
+    /// Milliseconds since the epoch.
+    pub published_at: i64,
+}
+
+/// Every published reference document (`GET /api/v1/library`), with a version that changes
+/// whenever any of them does (sent back as `If-None-Match`, so an unchanged library costs one
+/// small request).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Library {
+    pub version: String,
+    pub documents: Vec<LibraryDocument>,
 }
 
 /// Which of these blobs (sha-256, hex) the server lacks.

@@ -107,6 +107,42 @@ pub async fn login(
     }))
 }
 
+/// `GET /api/v1/library`: the published reference documents, or 304 when the device's copy
+/// (its `If-None-Match`) is current.
+pub async fn library(
+    State(state): State<AppState>,
+    Authenticated(_session): Authenticated,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let documents = state.storage.library().await?;
+    let version = library_version(&documents);
+    let etag = format!("\"{version}\"");
+    let current = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if current {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::ETAG, etag)], Json(Library { version, documents })).into_response())
+}
+
+/// A version naming exactly this set of documents (empty for none, as on a new device).
+pub fn library_version(documents: &[LibraryDocument]) -> String {
+    if documents.is_empty() {
+        return String::new();
+    }
+    let mut hash = Sha256::new();
+    for d in documents {
+        for part in [&d.id, &d.title_ar, &d.title_en, &d.body_ar, &d.body_en] {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.update(d.published_at.to_le_bytes());
+    }
+    hex::encode(&hash.finalize()[..12])
+}
+
 /// What a sign-in attempt comes to.
 pub(crate) enum SignIn {
     Ok(UserRecord),
@@ -251,6 +287,7 @@ pub async fn sync(
         .storage
         .touch_device(&session.device, Utc::now().timestamp_millis())
         .await?;
+    let library_version = library_version(&state.storage.library().await?);
     Ok(wire_response(wire::encode(&SyncResponse {
         protocol: PROTOCOL_VERSION,
         pushed,
@@ -258,6 +295,7 @@ pub async fn sync(
         cursor,
         whole_after,
         more,
+        library_version,
     })))
 }
 

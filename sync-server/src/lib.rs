@@ -72,6 +72,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .route("/api/v1/login", post(api::login))
         .route("/api/v1/sync", post(api::sync))
         .route("/api/v1/blobs/missing", post(api::missing_blobs))
+        .route("/api/v1/library", get(api::library))
         .route(
             "/api/v1/blobs/{sha}",
             get(api::blob_download)

@@ -542,3 +542,68 @@ async fn a_conflict_is_resolved_in_the_console_and_devices_converge() -> anyhow:
     assert!(log.iter().any(|e| e.action == "resolve-conflict"));
     Ok(())
 }
+
+#[tokio::test]
+async fn published_reference_documents_reach_devices_and_can_be_withdrawn() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    rep.sync().await?;
+    assert!(rep.engine.library()?.documents.is_empty());
+    let admin = ConsoleClient::sign_in(&server, "admin").await?;
+    let res = admin
+        .post(
+            "/console/admin/library",
+            &[
+                ("title_ar", "دليل الجمعيات الشريكة"),
+                ("title_en", "Partner organizations"),
+                ("body_ar", "بيت الزكاة\r\n\r\nالأمانة العامة للأوقاف"),
+                ("body_en", "Zakat House\r\n\r\nAwqaf Public Foundation"),
+            ],
+            true,
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    // Without a title in both languages: refused.
+    let res = admin
+        .post(
+            "/console/admin/library",
+            &[
+                ("title_ar", "x"),
+                ("title_en", ""),
+                ("body_ar", "x"),
+                ("body_en", "x"),
+            ],
+            true,
+        )
+        .await?;
+    assert_eq!(res.status(), 400);
+
+    rep.sync().await?;
+    let library = rep.engine.library()?;
+    assert_eq!(library.documents.len(), 1);
+    let doc = &library.documents[0];
+    assert_eq!(doc.title_ar, "دليل الجمعيات الشريكة");
+    assert_eq!(doc.body_en, "Zakat House\n\nAwqaf Public Foundation");
+    // An unchanged library is not fetched again: a quiet sync is still one request.
+    rep.client.reset_stats();
+    rep.sync().await?;
+    assert_eq!(rep.client.stats().requests, 1);
+
+    let res = admin
+        .post(
+            &format!("/console/admin/library/{}/retire", doc.id),
+            &[],
+            true,
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    rep.sync().await?;
+    assert!(rep.engine.library()?.documents.is_empty());
+    let log = server.storage()?.audit_log(10).await?;
+    assert!(log.iter().any(|e| e.action == "publish-document"));
+    assert!(log.iter().any(|e| e.action == "retire-document"));
+    // The library needs a device token.
+    let res = reqwest::get(server.url("/api/v1/library")).await?;
+    assert_eq!(res.status(), 401);
+    Ok(())
+}

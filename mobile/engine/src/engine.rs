@@ -191,6 +191,9 @@ pub enum Command {
     Credentials,
     /// Forgets the token and the session (sign-out, or a revoked device). Case files stay.
     SignOut,
+    /// The reference documents HQ published.
+    Library,
+    SaveLibrary(mandoob_shared::sync::Library),
 }
 
 /// Where this device syncs, and its token (kept in the device's private database).
@@ -229,6 +232,7 @@ pub enum Reply {
     Refused(Vec<crate::sync::RefusedLocal>),
     Blobs(Vec<String>),
     Credentials(Option<Credentials>),
+    Library(mandoob_shared::sync::Library),
 }
 
 /// Something the UI may want to react to.
@@ -445,6 +449,8 @@ impl Engine {
             Command::RefusedChanges => self.refused_changes().map(Reply::Refused),
             Command::PendingBlobs => self.pending_blobs().map(Reply::Blobs),
             Command::MarkUploaded(sha) => self.mark_uploaded(&sha).map(|()| Reply::Done),
+            Command::Library => self.library().map(Reply::Library),
+            Command::SaveLibrary(library) => self.save_library(&library).map(|()| Reply::Done),
             Command::Announce(e) => {
                 self.push_event(e);
                 Ok(Reply::Done)

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use mandoob_shared::doc::CaseDoc;
 use mandoob_shared::ids::CaseId;
 use mandoob_shared::summary::Summary;
-use mandoob_shared::sync::{self as wire, Pulled, PushDoc, SyncRequest, SyncResponse};
+use mandoob_shared::sync::{self as wire, Library, Pulled, PushDoc, SyncRequest, SyncResponse};
 
 use crate::engine::{Engine, EngineError, Event, index_row, summary_row};
 use crate::store::{self, StoreError};
@@ -357,6 +357,26 @@ impl Engine {
             self.push_event(Event::CaseChanged(case));
         }
         Ok(summary)
+    }
+
+    /// The reference documents HQ published, as of the last sync (empty before one).
+    pub fn library(&self) -> Result<Library, EngineError> {
+        Ok(self
+            .setting("library")?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    /// Keeps the reference documents HQ published.
+    pub fn save_library(&mut self, library: &Library) -> Result<(), EngineError> {
+        let json =
+            serde_json::to_string(library).map_err(|e| EngineError::Storage(e.to_string()))?;
+        self.store().conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('library', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [json],
+        )?;
+        Ok(())
     }
 
     /// Local changes the server refused, newest last.

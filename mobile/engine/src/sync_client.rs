@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use mandoob_shared::sync::{self as wire, LoginRequest, LoginResponse, MissingBlobs, SyncResponse};
+use mandoob_shared::sync::{
+    self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncResponse,
+};
 
 use crate::engine::{Command, Engine, EngineError, Event, Reply, Session, SyncState};
 use crate::handle::EngineHandle;
@@ -227,9 +229,11 @@ impl SyncClient {
     async fn sync_inner<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
         let mut total = SyncSummary::default();
         let mut documents = 0u64;
+        let mut library_version = String::new();
         loop {
             let request = engine.prepare_sync(PAGE).await?;
             let response = self.post_sync(wire::encode(&request)).await?;
+            library_version.clone_from(&response.library_version);
             documents += (response.pushed.len() + response.pulled.len()) as u64;
             let s = engine.apply_sync(response).await?;
             let t = self.stats();
@@ -249,7 +253,31 @@ impl SyncClient {
             }
         }
         self.upload_photos(engine).await?;
+        if engine.library().await?.version != library_version {
+            self.update_library(engine).await?;
+        }
         Ok(total)
+    }
+
+    /// Fetches the reference library HQ published and keeps it on the device.
+    pub async fn update_library<T: SyncTarget>(&self, engine: &mut T) -> Result<(), SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/library", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let resp = checked(resp).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        self.count(0, bytes.len());
+        let library: Library =
+            serde_json::from_slice(&bytes).map_err(|e| SyncError::Server(e.to_string()))?;
+        engine.save_library(library).await?;
+        Ok(())
     }
 
     /// Uploads the photos the server lacks, resuming partial uploads.
@@ -355,6 +383,8 @@ pub trait SyncTarget {
     async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError>;
     /// Tells the UI (sync state, progress).
     async fn announce(&mut self, event: Event) -> Result<(), EngineError>;
+    async fn library(&mut self) -> Result<Library, EngineError>;
+    async fn save_library(&mut self, library: Library) -> Result<(), EngineError>;
 }
 
 impl SyncTarget for Engine {
@@ -376,6 +406,12 @@ impl SyncTarget for Engine {
     async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
         self.push_event(event);
         Ok(())
+    }
+    async fn library(&mut self) -> Result<Library, EngineError> {
+        Engine::library(self)
+    }
+    async fn save_library(&mut self, library: Library) -> Result<(), EngineError> {
+        Engine::save_library(self, &library)
     }
 }
 
@@ -415,5 +451,14 @@ impl SyncTarget for EngineHandle {
     }
     async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
         self.call(Command::Announce(event)).await.map(|_| ())
+    }
+    async fn library(&mut self) -> Result<Library, EngineError> {
+        match self.call(Command::Library).await? {
+            Reply::Library(l) => Ok(l),
+            other => Err(unexpected(other)),
+        }
+    }
+    async fn save_library(&mut self, library: Library) -> Result<(), EngineError> {
+        self.call(Command::SaveLibrary(library)).await.map(|_| ())
     }
 }

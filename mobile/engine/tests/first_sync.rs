@@ -85,6 +85,7 @@ fn summaries_are_used_only_when_they_describe_the_received_document() {
         cursor: 9,
         whole_after: None,
         more: false,
+        library_version: String::new(),
     })
     .expect("applied");
     assert_eq!(reference_listed(&e, &a), "FROM-SUMMARY");

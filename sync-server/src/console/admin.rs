@@ -15,6 +15,7 @@ use crate::api::AppState;
 use crate::auth;
 use crate::error::ApiError;
 use crate::storage::UserRecord;
+use mandoob_shared::sync::LibraryDocument;
 
 fn internal(e: impl Into<ApiError>) -> Response {
     e.into().into_response()
@@ -26,6 +27,7 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
     let users = state.storage.users().await.map_err(internal)?;
     let devices = state.storage.devices().await.map_err(internal)?;
     let sla = sla(&state).await;
+    let library = state.storage.library().await.map_err(internal)?;
     let t = &cx.t;
     let body = html! {
         section #devices {
@@ -91,6 +93,31 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
                 }
                 label { (t.text("signin-password")) input name="password" type="password" required minlength="12" autocomplete="new-password"; }
                 button type="submit" { (t.text("console-create")) }
+            }
+        }
+        section #library {
+            h2 { (t.text("console-library")) }
+            p.hint { (t.text("console-library-hint")) }
+            ul {
+                @for d in &library {
+                    li data-document=(d.id) {
+                        strong { (if cx.lang == mandoob_shared::i18n::Lang::En { &d.title_en } else { &d.title_ar }) }
+                        " · " (date_time_of(d.published_at)) " "
+                        form.inline method="post" action=(format!("/console/admin/library/{}/retire", d.id)) {
+                            (csrf_field(&cx))
+                            button.danger type="submit" { (t.text("console-retire")) }
+                        }
+                    }
+                }
+            }
+            form.card method="post" action="/console/admin/library" {
+                (csrf_field(&cx))
+                h3 { (t.text("console-publish")) }
+                label { (t.text("console-title-ar")) input name="title_ar" required dir="rtl"; }
+                label { (t.text("console-title-en")) input name="title_en" required dir="ltr"; }
+                label { (t.text("console-body-ar")) textarea name="body_ar" rows="6" required dir="rtl" {} }
+                label { (t.text("console-body-en")) textarea name="body_en" rows="6" required dir="ltr" {} }
+                button type="submit" { (t.text("console-publish")) }
             }
         }
         section #branches {
@@ -267,6 +294,71 @@ pub async fn set_sla(
     )
     .await;
     Ok(Redirect::to("/console/admin#sla").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    title_ar: String,
+    title_en: String,
+    body_ar: String,
+    body_en: String,
+}
+
+/// The most text one reference document may hold (it travels to every device).
+const MAX_DOCUMENT_CHARS: usize = 200_000;
+
+pub async fn publish(
+    State(state): State<AppState>,
+    cx: Console,
+    axum::Form(form): axum::Form<PublishForm>,
+) -> Result<Response, Response> {
+    cx.require(&[Role::Administrator])?;
+    let parts = [&form.title_ar, &form.title_en, &form.body_ar, &form.body_en];
+    if parts.iter().any(|p| p.trim().is_empty())
+        || parts.iter().map(|p| p.chars().count()).sum::<usize>() > MAX_DOCUMENT_CHARS
+    {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::BAD_REQUEST,
+            "console-bad-document",
+        ));
+    }
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).map_err(|e| internal(ApiError::Internal(e.to_string())))?;
+    let doc = LibraryDocument {
+        id: hex::encode(raw),
+        title_ar: form.title_ar.trim().to_owned(),
+        title_en: form.title_en.trim().to_owned(),
+        // Line endings as a browser sends them (CRLF) are stored as plain newlines.
+        body_ar: form.body_ar.replace("\r\n", "\n").trim().to_owned(),
+        body_en: form.body_en.replace("\r\n", "\n").trim().to_owned(),
+        published_at: chrono::Utc::now().timestamp_millis(),
+    };
+    state
+        .storage
+        .publish_document(&doc)
+        .await
+        .map_err(internal)?;
+    cx.audit(&state, "publish-document", &doc.id, &doc.title_en)
+        .await;
+    Ok(Redirect::to("/console/admin#library").into_response())
+}
+
+pub async fn retire(
+    State(state): State<AppState>,
+    cx: Console,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    cx.require(&[Role::Administrator])?;
+    if !state.storage.retire_document(&id).await.map_err(internal)? {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::NOT_FOUND,
+            "console-no-such-document",
+        ));
+    }
+    cx.audit(&state, "retire-document", &id, "").await;
+    Ok(Redirect::to("/console/admin#library").into_response())
 }
 
 pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {

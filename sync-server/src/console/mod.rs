@@ -75,6 +75,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin/users/{id}/active", post(admin::set_active))
         .route("/console/admin/users", post(admin::create_user))
         .route("/console/admin/sla", post(admin::set_sla))
+        .route("/console/admin/library", post(admin::publish))
+        .route("/console/admin/library/{id}/retire", post(admin::retire))
         .route("/console/audit", get(admin::audit))
         .route("/console/export/{file}", get(export::export))
         .layer(axum::middleware::from_fn_with_state(state, csrf_guard))

@@ -8,6 +8,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
 use mandoob_shared::summary::Summary;
+use mandoob_shared::sync::LibraryDocument;
 
 pub use crate::report::{CaseReport, ContactRow, RequestRow, ServiceRow, SurveyRow};
 use mandoob_shared::workflow::Role;
@@ -264,6 +265,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
     /// The newest entries first.
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError>;
+    /// Publishes (or replaces) a reference document for devices.
+    async fn publish_document(&self, doc: &LibraryDocument) -> Result<(), StorageError>;
+    /// Withdraws a reference document; devices drop it on their next sync.
+    async fn retire_document(&self, id: &str) -> Result<bool, StorageError>;
+    /// The published reference documents, oldest first.
+    async fn library(&self) -> Result<Vec<LibraryDocument>, StorageError>;
     async fn setting(&self, key: &str) -> Result<Option<String>, StorageError>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError>;
 }

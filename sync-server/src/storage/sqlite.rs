@@ -155,6 +155,18 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) STRICT;
     ",
+    // 6: reference documents published to devices.
+    "
+    CREATE TABLE library_documents (
+        id TEXT PRIMARY KEY,
+        title_ar TEXT NOT NULL,
+        title_en TEXT NOT NULL,
+        body_ar TEXT NOT NULL,
+        body_en TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        retired INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -1088,6 +1100,55 @@ impl Storage for SqliteStorage {
                     })
                 })?
                 .collect()
+        })
+        .await
+    }
+
+    async fn publish_document(&self, doc: &LibraryDocument) -> Result<(), StorageError> {
+        let d = doc.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO library_documents (id, title_ar, title_en, body_ar, body_en, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET title_ar = excluded.title_ar,
+                    title_en = excluded.title_en, body_ar = excluded.body_ar,
+                    body_en = excluded.body_en, published_at = excluded.published_at, retired = 0",
+                params![d.id, d.title_ar, d.title_en, d.body_ar, d.body_en, d.published_at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn retire_document(&self, id: &str) -> Result<bool, StorageError> {
+        let id = id.to_owned();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE library_documents SET retired = 1 WHERE id = ?1 AND retired = 0",
+                [id],
+            )
+            .map(|n| n > 0)
+        })
+        .await
+    }
+
+    async fn library(&self) -> Result<Vec<LibraryDocument>, StorageError> {
+        self.run(|c| {
+            c.prepare(
+                "SELECT id, title_ar, title_en, body_ar, body_en, published_at FROM library_documents
+                 WHERE retired = 0 ORDER BY published_at, id",
+            )?
+            .query_map([], |r| {
+                Ok(LibraryDocument {
+                    id: r.get(0)?,
+                    title_ar: r.get(1)?,
+                    title_en: r.get(2)?,
+                    body_ar: r.get(3)?,
+                    body_en: r.get(4)?,
+                    published_at: r.get(5)?,
+                })
+            })?
+            .collect()
         })
         .await
     }
