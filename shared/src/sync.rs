@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{BranchCode, CaseId, DeviceCode, UserId};
 use crate::summary::Summary;
 use crate::workflow::Role;
+use crate::workflow::SlaPolicy;
 
 /// Bumped when the wire format changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -58,6 +59,8 @@ pub struct SyncResponse {
     /// The version of the reference library (`GET /api/v1/library`); the device fetches the
     /// library only when this differs from its copy's.
     pub library_version: String,
+    /// Headquarters' SLA setting, so due dates on the device are the console's.
+    pub sla: SlaPolicy,
 }
 
 /// What became of one case's pushed changes.

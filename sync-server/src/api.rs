@@ -296,6 +296,7 @@ pub async fn sync(
         whole_after,
         more,
         library_version,
+        sla: crate::console::sla(&state).await,
     })))
 }
 

@@ -607,3 +607,78 @@ async fn published_reference_documents_reach_devices_and_can_be_withdrawn() -> a
     assert_eq!(res.status(), 401);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_sla_set_in_the_console_gives_devices_the_same_due_dates() -> anyhow::Result<()> {
+    use mandoob_engine::engine::ListQuery;
+    use mandoob_shared::workflow::{DayCount, SlaPolicy};
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    let id = submitted_case(&mut rep, 61, 3);
+    rep.sync().await?;
+    let started = rep.engine.open_case(&id)?.requests[0]
+        .clock_started_at
+        .expect("submitted");
+    let due_on_device = |rep: &Device| -> anyhow::Result<Option<String>> {
+        Ok(rep
+            .engine
+            .list(&ListQuery {
+                limit: 10,
+                ..ListQuery::default()
+            })?
+            .into_iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.due_date))
+    };
+    let two_weeks = SlaPolicy::default().due_date(started).to_string();
+    assert_eq!(due_on_device(&rep)?.as_deref(), Some(two_weeks.as_str()));
+
+    let admin = ConsoleClient::sign_in(&server, "admin").await?;
+    let res = admin
+        .post(
+            "/console/admin/sla",
+            &[("days", "20"), ("count", "working")],
+            true,
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    let twenty_working_days = SlaPolicy {
+        days: 20,
+        count: DayCount::Working,
+        holidays: Vec::new(),
+    };
+    let expected = twenty_working_days.due_date(started).to_string();
+    assert_ne!(expected, two_weeks);
+    // The console shows the new due date at once; the device after its next sync.
+    let queue = admin.get("/console/queue").await?.text().await?;
+    assert!(queue.contains(&expected), "the queue uses the new SLA");
+    rep.sync().await?;
+    assert_eq!(due_on_device(&rep)?.as_deref(), Some(expected.as_str()));
+    // And it is kept on the device: a new case indexed offline uses it too.
+    let other = submitted_case(&mut rep, 62, 1);
+    let other_due = rep
+        .engine
+        .list(&ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        })?
+        .into_iter()
+        .find(|c| c.id == other)
+        .and_then(|c| c.due_date);
+    let other_start = rep.engine.open_case(&other)?.requests[0]
+        .clock_started_at
+        .expect("submitted");
+    assert_eq!(
+        other_due,
+        Some(twenty_working_days.due_date(other_start).to_string())
+    );
+    let bad = admin
+        .post(
+            "/console/admin/sla",
+            &[("days", "0"), ("count", "working")],
+            true,
+        )
+        .await?;
+    assert_eq!(bad.status(), 400);
+    Ok(())
+}

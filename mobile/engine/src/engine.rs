@@ -349,11 +349,22 @@ impl Engine {
             .ok()
             .flatten()
             .and_then(|s| serde_json::from_str(&s).ok());
+        // The SLA headquarters set, as of the last sync.
+        let sla = store
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = 'sla'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .ok()
+            .flatten()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         Self {
             store,
             session,
             catalog: RequestCatalog::builtin(),
-            sla: SlaPolicy::default(),
+            sla,
             capture: CaptureSettings::default(),
             cache: VecDeque::new(),
             events: Vec::new(),
@@ -377,6 +388,10 @@ impl Engine {
 
     pub(crate) fn sla(&self) -> &SlaPolicy {
         &self.sla
+    }
+
+    pub(crate) fn replace_sla(&mut self, sla: SlaPolicy) {
+        self.sla = sla;
     }
 
     pub(crate) fn set_in_flight(&mut self, f: crate::sync::InFlight) {
@@ -1212,6 +1227,7 @@ pub fn summary_row(id: &str, s: Summary, sla: &SlaPolicy, unsynced: bool) -> Ind
     IndexRow {
         id: id.to_owned(),
         due_date: s.due_date(sla).map(|d| d.to_string()),
+        awaiting_since: s.awaiting_since.map(Timestamp::millis),
         reference: s.reference,
         branch: s.branch,
         head_name_ar: s.head_name_ar,

@@ -95,6 +95,10 @@ const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     ) STRICT;
     ",
+    // 3: when the committee's clock started for a case awaiting a decision, so due dates can be
+    // recomputed when headquarters changes the SLA setting (rows written before this are read
+    // from their documents then).
+    "ALTER TABLE cases ADD COLUMN awaiting_since INTEGER;",
 ];
 
 /// Store failures.
@@ -128,6 +132,8 @@ pub struct IndexRow {
     pub tokens: Vec<String>,
     pub status: String,
     pub due_date: Option<String>,
+    /// When the committee's clock started (milliseconds), while a decision is awaited.
+    pub awaiting_since: Option<i64>,
     pub follow_up: bool,
     pub conflicts: bool,
     pub updated_at: i64,
@@ -298,15 +304,16 @@ pub fn append_changes(
 pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO cases (id, reference, branch, head_name_ar, head_name_en, civil_ids, phones,
-                            status, due_date, follow_up, conflicts, updated_at, unsynced)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            status, due_date, follow_up, conflicts, updated_at, unsynced,
+                            awaiting_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET
             reference = excluded.reference, branch = excluded.branch,
             head_name_ar = excluded.head_name_ar, head_name_en = excluded.head_name_en,
             civil_ids = excluded.civil_ids, phones = excluded.phones, status = excluded.status,
             due_date = excluded.due_date, follow_up = excluded.follow_up,
             conflicts = excluded.conflicts, updated_at = excluded.updated_at,
-            unsynced = excluded.unsynced",
+            unsynced = excluded.unsynced, awaiting_since = excluded.awaiting_since",
     )?
     .execute(params![
         row.id,
@@ -322,6 +329,7 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
         row.conflicts,
         row.updated_at,
         row.unsynced,
+        row.awaiting_since,
     ])?;
     tx.prepare_cached("DELETE FROM name_tokens WHERE case_id = ?1")?
         .execute([&row.id])?;

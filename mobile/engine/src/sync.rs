@@ -153,6 +153,9 @@ impl Engine {
     /// Applies the server's answer in one transaction.
     pub fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
         wire::check_version(response.protocol).map_err(|e| EngineError::Storage(e.to_string()))?;
+        if response.sla != *self.sla() {
+            self.set_sla(response.sla.clone())?;
+        }
         let in_flight = self.take_in_flight();
         let mut summary = SyncSummary {
             more: response.more,
@@ -359,6 +362,57 @@ impl Engine {
         Ok(summary)
     }
 
+    /// Adopts headquarters' SLA setting: keeps it and recomputes every due date, in one
+    /// transaction.
+    pub fn set_sla(&mut self, sla: mandoob_shared::workflow::SlaPolicy) -> Result<(), EngineError> {
+        let json = serde_json::to_string(&sla).map_err(|e| EngineError::Storage(e.to_string()))?;
+        // Rows written before the clock's start was indexed: read from their documents.
+        let unknown: Vec<String> = {
+            let conn = self.store().conn();
+            let mut stmt = conn.prepare(
+                "SELECT id FROM cases WHERE status = 'awaiting-decision' AND awaiting_since IS NULL",
+            )?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut started: Vec<(String, Option<i64>)> = Vec::new();
+        for id in unknown {
+            let doc = self.store().load_doc(&id)?;
+            let (case, _) = doc.read_with_conflicts()?;
+            let summary = mandoob_shared::summary::Summary::of(&case, false, Vec::new());
+            started.push((id, summary.awaiting_since.map(|t| t.millis())));
+        }
+        let known: Vec<(String, Option<i64>)> = {
+            let conn = self.store().conn();
+            let mut stmt = conn
+                .prepare("SELECT id, awaiting_since FROM cases WHERE awaiting_since IS NOT NULL")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        started.extend(known);
+        let due = |start: Option<i64>| {
+            start
+                .and_then(mandoob_shared::ids::Timestamp::from_millis)
+                .map(|t| sla.due_date(t).to_string())
+        };
+        self.store_mut().transaction(|tx| {
+            for (id, start) in &started {
+                tx.prepare_cached(
+                    "UPDATE cases SET awaiting_since = ?2, due_date = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, start, due(*start)])?;
+            }
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('sla', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [&json],
+            )?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.replace_sla(sla);
+        Ok(())
+    }
+
     /// The reference documents HQ published, as of the last sync (empty before one).
     pub fn library(&self) -> Result<Library, EngineError> {
         Ok(self
@@ -464,4 +518,75 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         }
     }
     items.iter().map(f).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mandoob_shared::doc::Author;
+    use mandoob_shared::ids::{BranchCode, DeviceCode, Timestamp, UserId};
+    use mandoob_shared::workflow::{DayCount, Role, SlaPolicy};
+
+    /// A new SLA recomputes every due date, also for rows indexed before the clock's start
+    /// was kept (read from their documents).
+    #[test]
+    fn a_new_sla_recomputes_due_dates_of_old_and_new_rows() {
+        let mut e = Engine::in_memory().expect("engine");
+        e.set_session(crate::engine::Session {
+            user: UserId::new("rep-7"),
+            role: Role::Representative,
+            branch: BranchCode::new("QRN"),
+            device: DeviceCode::new("A7"),
+        })
+        .expect("session");
+        let mut ids = Vec::new();
+        for seed in [1, 2] {
+            let case = mandoob_shared::sample::realistic_case(seed);
+            let author = Author {
+                user: case.created_by.clone(),
+                at: Timestamp::now(),
+            };
+            let mut doc = CaseDoc::create(&case, &author).expect("doc");
+            ids.push(e.import_case(&mut doc, false).expect("import"));
+        }
+        // The first row as an older engine wrote it.
+        e.store()
+            .conn()
+            .execute(
+                "UPDATE cases SET awaiting_since = NULL WHERE id = ?1",
+                [ids[0].as_str()],
+            )
+            .expect("update");
+        let sla = SlaPolicy {
+            days: 30,
+            count: DayCount::Working,
+            holidays: Vec::new(),
+        };
+        e.set_sla(sla.clone()).expect("set");
+        for id in &ids {
+            let opened = e.open_case(id).expect("open");
+            let expected = opened.requests[0].due_date(&sla).map(|d| d.to_string());
+            assert!(expected.is_some());
+            let due: Option<String> = e
+                .store()
+                .conn()
+                .query_row(
+                    "SELECT due_date FROM cases WHERE id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )
+                .expect("row");
+            assert_eq!(due, expected, "{id:?}");
+        }
+        // Kept across a restart of the engine: read back from the settings.
+        assert_eq!(e.sla(), &sla);
+        let json: String = e
+            .store()
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = 'sla'", [], |r| {
+                r.get(0)
+            })
+            .expect("saved");
+        assert_eq!(serde_json::from_str::<SlaPolicy>(&json).expect("json"), sla);
+    }
 }

@@ -86,6 +86,7 @@ fn summaries_are_used_only_when_they_describe_the_received_document() {
         whole_after: None,
         more: false,
         library_version: String::new(),
+        sla: mandoob_shared::workflow::SlaPolicy::default(),
     })
     .expect("applied");
     assert_eq!(reference_listed(&e, &a), "FROM-SUMMARY");

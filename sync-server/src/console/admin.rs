@@ -123,6 +123,13 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
         section #branches {
             h2 { (t.text("console-branches")) }
             ul { @for (code, name) in &branches { li { (code.as_str()) " · " (name) } } }
+            form.card method="post" action="/console/admin/branches" {
+                (csrf_field(&cx))
+                h3 { (t.text("console-new-branch")) }
+                label { (t.text("console-branch-code")) input name="code" required pattern="[A-Z]{2,6}"; }
+                label { (t.text("console-name")) input name="name" required; }
+                button type="submit" { (t.text("console-create")) }
+            }
         }
         section #sla {
             h2 { (t.text("console-sla")) }
@@ -255,6 +262,50 @@ pub async fn create_user(
     cx.audit(&state, "create-user", &username, role.code())
         .await;
     Ok(Redirect::to("/console/admin#users").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BranchForm {
+    code: String,
+    name: String,
+}
+
+pub async fn create_branch(
+    State(state): State<AppState>,
+    cx: Console,
+    axum::Form(form): axum::Form<BranchForm>,
+) -> Result<Response, Response> {
+    cx.require(&[Role::Administrator])?;
+    let code = form.code.trim().to_uppercase();
+    // Branch codes start every case reference (QRN-D7-00042): short capital letters.
+    if !(2..=6).contains(&code.len())
+        || !code.bytes().all(|b| b.is_ascii_uppercase())
+        || form.name.trim().is_empty()
+    {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::BAD_REQUEST,
+            "console-bad-branch",
+        ));
+    }
+    match state
+        .storage
+        .create_branch(&BranchCode::new(code.clone()), form.name.trim())
+        .await
+    {
+        Ok(()) => {}
+        Err(crate::storage::StorageError::Conflict(_)) => {
+            return Err(message_page(
+                cx.lang,
+                StatusCode::CONFLICT,
+                "console-branch-exists",
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    cx.audit(&state, "create-branch", &code, form.name.trim())
+        .await;
+    Ok(Redirect::to("/console/admin#branches").into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,8 +30,9 @@ pub struct Figures {
     pub overdue: Vec<RequestRow>,
     /// Per branch: (answers, sum of overall scores, count of each score 1..=5).
     pub satisfaction_by_branch: BTreeMap<String, (usize, i64, [usize; 5])>,
-    /// Per month (`YYYY-MM`): (answers, sum of overall scores).
-    pub satisfaction_by_month: BTreeMap<String, (usize, i64)>,
+    /// Per month (`YYYY-MM`, Kuwait time): (answers, sum of overall scores, count of each
+    /// score 1..=5).
+    pub satisfaction_by_month: BTreeMap<String, (usize, i64, [usize; 5])>,
     pub contacts_by_channel: BTreeMap<String, usize>,
 }
 
@@ -82,6 +83,7 @@ pub fn figures(rows: &ReportRows, sla: &SlaPolicy) -> Figures {
         let m = f.satisfaction_by_month.entry(month).or_default();
         m.0 += 1;
         m.1 += score;
+        m.2[(score - 1) as usize] += 1;
     }
     for c in &rows.contacts {
         *f.contacts_by_channel.entry(c.channel.clone()).or_default() += 1;
@@ -158,7 +160,7 @@ pub async fn dashboard(State(state): State<AppState>, cx: Console) -> Result<Res
     let avg_bars_month: Vec<(String, f64, String)> = f
         .satisfaction_by_month
         .iter()
-        .map(|(m, (n, sum))| {
+        .map(|(m, (n, sum, _))| {
             let avg = *sum as f64 / *n as f64;
             (m.clone(), avg, format!("{avg:.2} ({n})"))
         })
@@ -185,6 +187,14 @@ pub async fn dashboard(State(state): State<AppState>, cx: Console) -> Result<Res
                 tbody {
                     @for (b, (n, sum, dist)) in &f.satisfaction_by_branch {
                         tr { td { (b) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
+                    }
+                }
+            }
+            table {
+                thead { tr { th { (t.text("console-month")) } @for s in 1..=5 { th.num { (s) } } th.num { (t.text("console-average")) } } }
+                tbody {
+                    @for (m, (n, sum, dist)) in &f.satisfaction_by_month {
+                        tr { td { (m) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
                     }
                 }
             }
@@ -297,6 +307,6 @@ mod tests {
         let (n, sum, dist) = f.satisfaction_by_branch["QRN"];
         assert_eq!((n, sum), (2, 7));
         assert_eq!(dist, [0, 1, 0, 0, 1]);
-        assert_eq!(f.satisfaction_by_month["2026-01"], (2, 7));
+        assert_eq!(f.satisfaction_by_month["2026-01"], (2, 7, [0, 1, 0, 0, 1]));
     }
 }

@@ -74,6 +74,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin/devices/{code}/revoke", post(admin::revoke))
         .route("/console/admin/users/{id}/active", post(admin::set_active))
         .route("/console/admin/users", post(admin::create_user))
+        .route("/console/admin/branches", post(admin::create_branch))
         .route("/console/admin/sla", post(admin::set_sla))
         .route("/console/admin/library", post(admin::publish))
         .route("/console/admin/library/{id}/retire", post(admin::retire))
