@@ -79,6 +79,13 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
                 .head(api::blob_status)
                 .patch(api::blob_upload),
         )
+        // The web build of the field app (issue 7): static files; `.wasm` is served as
+        // `application/wasm` so browsers compile it while it downloads.
+        .nest_service(
+            "/app",
+            tower_http::services::ServeDir::new(&settings.web_dir)
+                .append_index_html_on_directories(true),
+        )
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         // Sync bodies carry automerge data, which is already compressed: gzip would cost CPU

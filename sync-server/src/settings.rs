@@ -17,6 +17,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The most changes or whole documents in one sync answer.
     pub max_page: u32,
+    /// The built web app (`wasm-bindgen` output and its page), served at `/app/`.
+    pub web_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -26,6 +28,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             max_body_bytes: 32 * 1024 * 1024,
             max_page: 2000,
+            web_dir: PathBuf::from("target/web"),
         }
     }
 }
@@ -74,6 +77,9 @@ impl Settings {
         }
         if let Some(value) = env("MANDOOB_DATA_DIR") {
             settings.data_dir = PathBuf::from(value);
+        }
+        if let Some(value) = env("MANDOOB_WEB_DIR") {
+            settings.web_dir = PathBuf::from(value);
         }
         Ok(settings)
     }
