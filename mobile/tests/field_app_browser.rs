@@ -6,10 +6,8 @@
 //! Screenshots of the main screens at 360x640, in Arabic and English, go to
 //! `target/screenshots/field-app/`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use mandoob_engine::engine::ListQuery;
 use mandoob_shared::model::Relation;
@@ -17,11 +15,7 @@ use mandoob_shared::sample::realistic_case;
 use mandoob_shared::workflow::EventKind;
 use mandoob_sync_server::Settings;
 use mandoob_sync_server::storage::Scope;
-use mandoob_tests::{Device, PASSWORD, TestServer, temp_dir};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use mandoob_tests::{BrowserScript, Device, PASSWORD, TestServer, repo, temp_dir};
 
 /// Kills the child when the test ends, however it ends.
 struct Child(std::process::Child);
@@ -35,16 +29,6 @@ impl Drop for Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()> {
-    let e2e = repo().join("tests/e2e");
-    anyhow::ensure!(
-        e2e.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/e2e (.ci/run does)"
-    );
-    anyhow::ensure!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Debian's chromium is not installed (.ci/run installs it)"
-    );
-
     let mut server = Some(TestServer::start().await?);
     let port = server.as_ref().map(|s| s.addr.port()).unwrap_or_default();
     let data_dir = server
@@ -84,48 +68,31 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
         .clone();
 
     let shots = repo().join("target/screenshots/field-app");
-    let mut node = Child(
-        Command::new("node")
-            .arg(e2e.join("field_app.mjs"))
-            .current_dir(&e2e)
-            .env("APP_URL", &app_url)
-            .env("SERVER_URL", &server_url)
-            .env("USERNAME", "rep-a")
-            .env("PASSWORD", PASSWORD)
-            .env("CIVIL_ID", &head.civil_id)
-            .env("SPOUSE_CIVIL_ID", &spouse.civil_id)
-            .env("PHOTOS", repo().join("tests/fixtures/photos"))
-            .env("SHOTS", &shots)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let mut to_node = node.0.stdin.take().expect("stdin");
-    let from_node = node.0.stdout.take().expect("stdout");
-    // Node's lines, read on a thread (the reads block).
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for l in BufReader::new(from_node).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let mut next = async || -> anyhow::Result<String> {
-        tokio::time::timeout(Duration::from_secs(300), rx.recv())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the browser script ended early (see its output above)"))
-    };
+    let mut node = BrowserScript::start(
+        "field_app.mjs",
+        &[
+            ("APP_URL", app_url.clone()),
+            ("SERVER_URL", server_url.clone()),
+            ("USERNAME", "rep-a".to_owned()),
+            ("PASSWORD", PASSWORD.to_owned()),
+            ("CIVIL_ID", head.civil_id.clone()),
+            ("SPOUSE_CIVIL_ID", spouse.civil_id.clone()),
+            (
+                "PHOTOS",
+                repo().join("tests/fixtures/photos").display().to_string(),
+            ),
+            ("SHOTS", shots.display().to_string()),
+        ],
+    )?;
 
-    anyhow::ensure!(next().await? == "SIGNED_IN");
+    anyhow::ensure!(node.next().await? == "SIGNED_IN");
     // The representative leaves for the family's home: no connection from here.
     if let Some(s) = server.take() {
         s.stop().await?;
     }
-    writeln!(to_node, "OFFLINE")?;
+    node.say("OFFLINE")?;
 
-    let submitted = next().await?;
+    let submitted = node.next().await?;
     let reference = submitted
         .strip_prefix("SUBMITTED ")
         .ok_or_else(|| anyhow::anyhow!("unexpected: {submitted}"))?
@@ -139,9 +106,9 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     let storage = server.as_ref().expect("server").storage()?;
     let (before, _) = storage.whole_documents(&Scope::All, None, 1000).await?;
     assert!(before.is_empty(), "a case reached the server while offline");
-    writeln!(to_node, "ONLINE")?;
+    node.say("ONLINE")?;
 
-    let synced = next().await?;
+    let synced = node.next().await?;
     anyhow::ensure!(
         synced == format!("SYNCED {reference}"),
         "unexpected: {synced}"
@@ -187,10 +154,9 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
         "الأسرة مستحقة وفق دراسة الحالة",
     )?;
     committee.sync().await?;
-    writeln!(to_node, "DECIDED")?;
+    node.say("DECIDED")?;
 
-    anyhow::ensure!(next().await? == "DONE");
-    let status = node.0.wait()?;
-    anyhow::ensure!(status.success(), "the browser script failed: {status}");
+    anyhow::ensure!(node.next().await? == "DONE");
+    node.finish()?;
     Ok(())
 }

@@ -8,16 +8,10 @@
 // Environment: SERVER_URL, PASSWORD, OVERDUE_REF, RECENT_REF, DEVICE, PHOTO_SHA, SHOTS (where screenshots
 // go: queue, case and dashboard in Arabic and English).
 
-import { chromium } from 'playwright-core';
-import { createInterface } from 'node:readline';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { check, done, env, launch, phase } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const SERVER = env('SERVER_URL');
 const SHOTS = env('SHOTS');
 const OVERDUE = env('OVERDUE_REF');
@@ -25,20 +19,7 @@ const RECENT = env('RECENT_REF');
 rmSync(SHOTS, { recursive: true, force: true });
 mkdirSync(SHOTS, { recursive: true });
 
-const lines = createInterface({ input: process.stdin });
-const waiting = [];
-lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l.trim()); });
-const phase = (say, expect) => new Promise((resolve, reject) => {
-  waiting.push((l) => (l === expect ? resolve() : reject(new Error(`expected ${expect}, got ${l}`))));
-  console.log(say);
-});
-const check = (ok, what) => { if (!ok) throw new Error(`check failed: ${what}`); };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 page.setDefaultTimeout(20000);
@@ -135,6 +116,6 @@ try {
   console.log('FAILED');
   process.exitCode = 1;
 } finally {
-  lines.close();
+  done();
   await browser.close();
 }

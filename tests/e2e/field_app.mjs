@@ -9,35 +9,17 @@
 // Environment: APP_URL, SERVER_URL, USERNAME, PASSWORD, CIVIL_ID, SPOUSE_CIVIL_ID, PHOTOS (a
 // folder with the fixture photos), SHOTS (where screenshots go).
 
-import { chromium } from 'playwright-core';
-import { createInterface } from 'node:readline';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { done, env, launch, phase } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const APP = env('APP_URL');
 const SHOTS = env('SHOTS');
 const PHOTOS = env('PHOTOS');
 rmSync(SHOTS, { recursive: true, force: true });
 mkdirSync(SHOTS, { recursive: true });
 
-const lines = createInterface({ input: process.stdin });
-const waiting = [];
-lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l.trim()); });
-const phase = (say, expect) => new Promise((resolve, reject) => {
-  waiting.push((l) => (l === expect ? resolve() : reject(new Error(`expected ${expect}, got ${l}`))));
-  console.log(say);
-});
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
 page.setDefaultTimeout(20000);
 const errors = [];
@@ -225,5 +207,5 @@ try {
   process.exitCode = 1;
 } finally {
   await browser.close();
-  lines.close();
+  done();
 }

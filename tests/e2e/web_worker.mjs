@@ -5,19 +5,10 @@
 // CREATE, LIST (engine commands as JSON, made by the Rust test from the engine's own types).
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM, check, done, env } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const APP = env('APP_URL');
-const check = (ok, what) => { if (!ok) throw new Error(`check failed: ${what}`); };
-const launch = () => chromium.launchPersistentContext(env('PROFILE'), {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const launch = () => chromium.launchPersistentContext(env('PROFILE'), CHROMIUM);
 const start = (page) => page.evaluate(() => window.startEngine());
 const call = (page, json) => page.evaluate((c) => window.engine.call(JSON.parse(c)), json);
 const listed = async (page) => (await call(page, env('LIST'))).Cases.map((c) => c.reference);
@@ -63,5 +54,6 @@ try {
   console.log('FAILED');
   process.exitCode = 1;
 } finally {
+  done();
   await context.close();
 }

@@ -288,3 +288,100 @@ pub fn form_encode(value: &str) -> String {
         })
         .collect()
 }
+
+/// The repository's root folder.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A browser script (`tests/e2e/*.mjs`, playwright-core driving Debian's chromium) run by node,
+/// talking in lines: the script says where it is on stdout, the test answers on stdin. Killed
+/// when dropped, however the test ends.
+#[derive(Debug)]
+pub struct BrowserScript {
+    child: std::process::Child,
+    to_script: Option<std::process::ChildStdin>,
+    from_script: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl BrowserScript {
+    /// Starts `tests/e2e/{script}` with `env`; its stderr goes to the test's.
+    pub fn start(script: &str, env: &[(&str, String)]) -> anyhow::Result<Self> {
+        use std::io::BufRead;
+        let e2e = repo().join("tests/e2e");
+        anyhow::ensure!(
+            e2e.join("node_modules/playwright-core").exists(),
+            "playwright-core is not installed: run `npm ci` in tests/e2e (.ci/run does)"
+        );
+        anyhow::ensure!(
+            std::path::Path::new("/usr/bin/chromium").exists(),
+            "Debian's chromium is not installed (.ci/run installs it)"
+        );
+        let mut command = std::process::Command::new("node");
+        command
+            .arg(e2e.join(script))
+            .current_dir(&e2e)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn()?;
+        let to_script = child.stdin.take();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        // The script's lines, read on a thread (the reads block).
+        let (tx, from_script) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Self {
+            child,
+            to_script,
+            from_script,
+        })
+    }
+
+    /// The script's next line (at most 5 minutes away).
+    pub async fn next(&mut self) -> anyhow::Result<String> {
+        tokio::time::timeout(std::time::Duration::from_secs(300), self.from_script.recv())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the browser script ended early (see its output above)"))
+    }
+
+    /// Answers the script.
+    pub fn say(&mut self, line: &str) -> anyhow::Result<()> {
+        use std::io::Write;
+        let to = self
+            .to_script
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("the script's input is closed"))?;
+        writeln!(to, "{line}")?;
+        Ok(())
+    }
+
+    /// Waits for the script to end and fails unless it succeeded.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.to_script = None;
+        let status = self.child.wait()?;
+        anyhow::ensure!(status.success(), "the browser script failed: {status}");
+        Ok(())
+    }
+}
+
+impl Drop for BrowserScript {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -6,39 +6,11 @@
 //! Screenshots of the queue, a case and the dashboard in Arabic and English go to
 //! `target/screenshots/console/`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use mandoob_shared::workflow::RequestStatus;
-use mandoob_tests::{Device, PASSWORD, TestServer, submitted_case};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use mandoob_tests::{BrowserScript, Device, PASSWORD, TestServer, repo, submitted_case};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committee_decides_in_the_browser_and_admin_revokes_a_device() -> anyhow::Result<()> {
-    let e2e = repo().join("tests/e2e");
-    anyhow::ensure!(
-        e2e.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/e2e (.ci/run does)"
-    );
-    anyhow::ensure!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Debian's chromium is not installed (.ci/run installs it)"
-    );
     let server = TestServer::start().await?;
     let mut rep = Device::enrol(&server, "rep-a").await?;
     let recent = submitted_case(&mut rep, 31, 2);
@@ -61,39 +33,20 @@ async fn committee_decides_in_the_browser_and_admin_revokes_a_device() -> anyhow
     let recent_ref = reference(&mut rep, &recent)?;
 
     let shots = repo().join("target/screenshots/console");
-    let mut node = Child(
-        Command::new("node")
-            .arg(e2e.join("console.mjs"))
-            .current_dir(&e2e)
-            .env("SERVER_URL", server.url(""))
-            .env("PASSWORD", PASSWORD)
-            .env("OVERDUE_REF", &overdue_ref)
-            .env("RECENT_REF", &recent_ref)
-            .env("DEVICE", rep.login.device.as_str())
-            .env("SHOTS", &shots)
-            .env("PHOTO_SHA", &attached.sha256)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let mut to_node = node.0.stdin.take().expect("stdin");
-    let from_node = node.0.stdout.take().expect("stdout");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for l in BufReader::new(from_node).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let mut next = async || -> anyhow::Result<String> {
-        tokio::time::timeout(Duration::from_secs(300), rx.recv())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the browser script ended early (see its output above)"))
-    };
+    let mut node = BrowserScript::start(
+        "console.mjs",
+        &[
+            ("SERVER_URL", server.url("")),
+            ("PASSWORD", PASSWORD.to_owned()),
+            ("OVERDUE_REF", overdue_ref.clone()),
+            ("RECENT_REF", recent_ref.clone()),
+            ("DEVICE", rep.login.device.as_str().to_owned()),
+            ("SHOTS", shots.display().to_string()),
+            ("PHOTO_SHA", attached.sha256.clone()),
+        ],
+    )?;
 
-    let decided = next().await?;
+    let decided = node.next().await?;
     anyhow::ensure!(
         decided == format!("DECIDED {overdue_ref}"),
         "unexpected: {decided}"
@@ -113,24 +66,22 @@ async fn committee_decides_in_the_browser_and_admin_revokes_a_device() -> anyhow
     anyhow::ensure!(
         rep.engine.open_case(&recent)?.requests[0].status == RequestStatus::AwaitingDecision
     );
-    writeln!(to_node, "SYNCED")?;
+    node.say("SYNCED")?;
 
-    let revoked = next().await?;
+    let revoked = node.next().await?;
     anyhow::ensure!(
         revoked == format!("REVOKED {}", rep.login.device.as_str()),
         "unexpected: {revoked}"
     );
-    let refused = tokio::time::timeout(Duration::from_secs(60), rep.sync())
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(60), rep.sync())
         .await?
         .expect_err("a revoked device synced");
     anyhow::ensure!(refused.to_string().contains("revoked"), "{refused}");
-    writeln!(to_node, "REFUSED")?;
+    node.say("REFUSED")?;
 
-    let done = next().await?;
+    let done = node.next().await?;
     anyhow::ensure!(done == "DONE", "the browser script said {done}");
-    drop(to_node);
-    let status = node.0.wait()?;
-    anyhow::ensure!(status.success(), "the browser script failed: {status}");
+    node.finish()?;
     for name in [
         "ar-queue",
         "ar-case",
