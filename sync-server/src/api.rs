@@ -127,6 +127,16 @@ pub async fn library(
     Ok(([(header::ETAG, etag)], Json(Library { version, documents })).into_response())
 }
 
+/// The setting that holds the library's current version.
+pub const LIBRARY_VERSION: &str = "library_version";
+
+/// Recomputes and keeps the library's version (after a document is published or withdrawn).
+pub async fn refresh_library_version(state: &AppState) -> Result<(), ApiError> {
+    let version = library_version(&state.storage.library().await?);
+    state.storage.set_setting(LIBRARY_VERSION, &version).await?;
+    Ok(())
+}
+
 /// A version naming exactly this set of documents (empty for none, as on a new device).
 pub fn library_version(documents: &[LibraryDocument]) -> String {
     if documents.is_empty() {
@@ -287,7 +297,13 @@ pub async fn sync(
         .storage
         .touch_device(&session.device, Utc::now().timestamp_millis())
         .await?;
-    let library_version = library_version(&state.storage.library().await?);
+    // Kept as a setting when documents are published or withdrawn: a sync does not read
+    // (and hash) every document's text.
+    let library_version = state
+        .storage
+        .setting(LIBRARY_VERSION)
+        .await?
+        .unwrap_or_default();
     Ok(wire_response(wire::encode(&SyncResponse {
         protocol: PROTOCOL_VERSION,
         pushed,

@@ -390,6 +390,9 @@ pub async fn publish(
         .publish_document(&doc)
         .await
         .map_err(internal)?;
+    crate::api::refresh_library_version(&state)
+        .await
+        .map_err(IntoResponse::into_response)?;
     cx.audit(&state, "publish-document", &doc.id, &doc.title_en)
         .await;
     Ok(Redirect::to("/console/admin#library").into_response())
@@ -408,6 +411,9 @@ pub async fn retire(
             "console-no-such-document",
         ));
     }
+    crate::api::refresh_library_version(&state)
+        .await
+        .map_err(IntoResponse::into_response)?;
     cx.audit(&state, "retire-document", &id, "").await;
     Ok(Redirect::to("/console/admin#library").into_response())
 }
