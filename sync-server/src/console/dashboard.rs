@@ -149,22 +149,18 @@ pub async fn dashboard(State(state): State<AppState>, cx: Console) -> Result<Res
             .collect()
     };
     let max_of = |m: &BTreeMap<String, usize>| m.values().copied().max().unwrap_or(0) as f64;
-    let avg_bars_branch: Vec<(String, f64, String)> = f
-        .satisfaction_by_branch
-        .iter()
-        .map(|(b, (n, sum, _))| {
-            let avg = *sum as f64 / *n as f64;
-            (b.clone(), avg, format!("{avg:.2} ({n})"))
-        })
-        .collect();
-    let avg_bars_month: Vec<(String, f64, String)> = f
-        .satisfaction_by_month
-        .iter()
-        .map(|(m, (n, sum, _))| {
-            let avg = *sum as f64 / *n as f64;
-            (m.clone(), avg, format!("{avg:.2} ({n})"))
-        })
-        .collect();
+    // One bar per branch or month: the average score, shown with how many answered.
+    type Dist = BTreeMap<String, (usize, i64, [usize; 5])>;
+    let avg_bars = |m: &Dist| -> Vec<(String, f64, String)> {
+        m.iter()
+            .map(|(label, (n, sum, _))| {
+                let avg = *sum as f64 / *n as f64;
+                (label.clone(), avg, format!("{avg:.2} ({n})"))
+            })
+            .collect()
+    };
+    let avg_bars_branch = avg_bars(&f.satisfaction_by_branch);
+    let avg_bars_month = avg_bars(&f.satisfaction_by_month);
     let body = html! {
         section.kpis {
             div.kpi { span.big { (format!("{share:.0}%")) } span { (t.text_with("console-kpi-in-time", &[("days", &sla.days.to_string())])) } small { (f.decided_in_time) " / " (f.decided) } }
