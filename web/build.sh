@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Builds the web app into target/web (served by the HQ server at /app/): the device engine
-# compiled to wasm for its Web Worker, its wasm-bindgen glue, and the static files in web/static.
+# Builds the installable web app into target/web (served by the HQ server at /app/):
+# - the page: the Dioxus app (crate mandoob-mobile, bin mandoob-web) compiled to wasm;
+# - its engine: the device engine in a dedicated Web Worker with SQLite on OPFS
+#   (crate mandoob-web-worker);
+# - each one's wasm-bindgen glue, the static files in web/static (page, manifest, icons), and
+#   the service worker (web/sw.js) with the bundle's file list and a hash of all its contents
+#   as its version, so that every new build is a new version the app offers to switch to.
 # Needs the wasm32 target and wasm-bindgen-cli at the version in Cargo.lock (.ci/deps installs
 # both); no `dx`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/web
-cargo build --locked --release -p mandoob-web-worker --target wasm32-unknown-unknown
+wasm=target/wasm32-unknown-unknown/release
+# One cargo run for both, so their shared dependencies are compiled once.
+cargo build --locked --release --target wasm32-unknown-unknown \
+  -p mandoob-web-worker -p mandoob-mobile --lib --bin mandoob-web \
+  --no-default-features --features mandoob-mobile/web
 rm -rf "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" \
-  target/wasm32-unknown-unknown/release/mandoob_web_worker.wasm
+wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$out" \
+  "$wasm/mandoob_web_worker.wasm"
+wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$out" \
+  "$wasm/mandoob-web.wasm"
 cp web/static/* "$out/"
-ls -l "$out"
+
+# The service worker: every file of the bundle, and their content hash as the version.
+cd "$out"
+files=$(find . -type f ! -name sw.js | sed 's|^\./||' | LC_ALL=C sort)
+version=$(for f in $files; do sha256sum "$f"; done | sha256sum | cut -c1-16)
+list=$(printf '"./"'; for f in $files; do printf ', "%s"' "$f"; done)
+sed -e "s|__VERSION__|$version|" -e "s|__FILES__|[$list]|" ../../web/sw.js > sw.js
+echo "web app $version in $out:"
+ls -l

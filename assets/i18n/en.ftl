@@ -488,3 +488,12 @@ console-new-branch = New branch
 console-branch-code = Code (2 to 6 capital letters, starts every file number)
 console-bad-branch = A branch code is 2 to 6 capital Latin letters, and the branch needs a name.
 console-branch-exists = A branch with this code already exists.
+
+# The web app (issue 7)
+unavailable-title = The app cannot open in this window
+unavailable-body = The app is open in another window or tab on this device, and its data is written from one place only so that it cannot be damaged. Close the other window, then reload this page.
+browser-storage-used = In the browser the app uses { $mb } MB of { $quota } MB available.
+browser-storage-persisted = The data is kept for good: the browser will not clear it when space runs low.
+browser-storage-not-persisted = The browser has not promised to keep the data: sync often, or install the app on the home screen.
+update-available = A new version of the app is available.
+update-reload = Update now

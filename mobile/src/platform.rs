@@ -13,10 +13,51 @@ use dioxus::prelude::*;
 /// How this renderer gets a picked photo's bytes. Provided as root context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Renderer {
-    /// Desktop webview and the browser (wasm): files come with the event.
+    /// Desktop webview: files come with the event.
     Native,
     /// Dioxus liveview: read in the page.
     Liveview,
+    /// The installable web app (wasm, engine in a Web Worker): files come with the event; the
+    /// browser decides how long the data is kept ([`browser_storage`]).
+    Web,
+}
+
+/// The server a new sign-in proposes. The web app proposes the address it was loaded from;
+/// provided as root context there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeServer(pub String);
+
+impl Default for HomeServer {
+    fn default() -> Self {
+        Self("http://127.0.0.1:8080".into())
+    }
+}
+
+/// What the browser says of the web app's storage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct BrowserStorage {
+    /// Whether the browser promised not to clear the data when space runs low.
+    pub persisted: bool,
+    /// Bytes this origin uses (database, cached app files).
+    pub usage: Option<f64>,
+    pub quota: Option<f64>,
+}
+
+/// Asks the browser to keep the app's data (`navigator.storage.persist()`, which browsers
+/// grant silently or after a prompt) and reports what it uses. `None` where the browser has
+/// no storage manager.
+pub async fn browser_storage() -> Option<BrowserStorage> {
+    let script = r#"const s = navigator.storage;
+        if (!s || !s.estimate) return null;
+        let persisted = s.persisted ? await s.persisted() : false;
+        if (!persisted && s.persist) { try { persisted = await s.persist(); } catch (e) {} }
+        const e = await s.estimate();
+        return { persisted, usage: e.usage ?? null, quota: e.quota ?? null };"#;
+    document::eval(script)
+        .join::<Option<BrowserStorage>>()
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The most a picked file may be (the capture pipeline refuses anything larger anyway).
@@ -29,7 +70,7 @@ pub async fn picked_file(
     input_id: &str,
 ) -> Result<Option<Vec<u8>>, String> {
     match renderer {
-        Renderer::Native => {
+        Renderer::Native | Renderer::Web => {
             let Some(file) = event.files().into_iter().next() else {
                 return Ok(None);
             };

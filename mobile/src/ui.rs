@@ -19,7 +19,7 @@ use mandoob_shared::model::*;
 use mandoob_shared::workflow::{self, EventKind, RequestStatus, SlaPolicy};
 
 use crate::backend::{AppError, Backend};
-use crate::platform::{self, Renderer};
+use crate::platform::{self, HomeServer, Renderer};
 use crate::signature::SignaturePad;
 use crate::state::*;
 
@@ -263,13 +263,39 @@ fn SyncBadge() -> Element {
     }
 }
 
+/// Shown instead of the app when its engine cannot start: on the web, most often because
+/// another tab of the app holds the device's data (one tab writes at a time). In both
+/// languages, since no setting can be read.
+#[component]
+pub fn Unavailable(reason: String) -> Element {
+    let texts = Texts::new();
+    rsx! {
+        style { {APP_CSS} }
+        div { class: "app", dir: "rtl", lang: "ar",
+            header { class: "bar", h1 { {texts.get(Lang::Ar).text("app-name")} } }
+            main {
+                section { class: "card", id: "unavailable", role: "alert",
+                    h2 { {texts.get(Lang::Ar).text("unavailable-title")} }
+                    p { {texts.get(Lang::Ar).text("unavailable-body")} }
+                    div { dir: "ltr", lang: "en",
+                        h2 { {texts.get(Lang::En).text("unavailable-title")} }
+                        p { {texts.get(Lang::En).text("unavailable-body")} }
+                    }
+                    p { class: "hint", dir: "ltr", id: "unavailable-reason", "{reason}" }
+                }
+            }
+        }
+    }
+}
+
 #[component]
 fn SignIn() -> Element {
     let texts = use_context::<Rc<Texts>>();
     let backend = use_context::<Backend>();
     let mut ctx = use_context::<Ctx>();
     let tr = texts.get((ctx.lang)());
-    let mut server = use_signal(|| "http://127.0.0.1:8080".to_string());
+    let home = try_use_context::<HomeServer>().unwrap_or_default();
+    let mut server = use_signal(move || home.0.clone());
     let mut username = use_signal(String::new);
     let mut password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
@@ -1795,6 +1821,19 @@ fn SyncScreen() -> Element {
         let _ = (ctx.revision)();
         async move { backend.stats().await.ok() }
     });
+    // On the web the browser decides how long the data is kept: ask it to keep it, and say
+    // what it answered and how much of the origin's quota is used.
+    let renderer = use_context::<Renderer>();
+    let browser = use_resource(move || {
+        let _ = (ctx.revision)();
+        async move {
+            if renderer == Renderer::Web {
+                platform::browser_storage().await
+            } else {
+                None
+            }
+        }
+    });
     let syncer = use_coroutine_handle::<SyncRequest>();
     let sync_now = move |_| syncer.send(SyncRequest);
     let sign_out = move |_| {
@@ -1826,6 +1865,16 @@ fn SyncScreen() -> Element {
             p { id: "pending-changes", {tr.text_with("sync-pending-changes", &[("count", &view.pending_changes.to_string())])} }
             p { id: "pending-photos", {tr.text_with("sync-pending-photos", &[("count", &view.pending_photos.to_string())])} }
             p { class: "hint", {tr.text_with("storage-used", &[("mb", &mb)])} }
+            if let Some(b) = (*browser.read()).flatten() {
+                p { class: "hint", id: "browser-storage",
+                    {tr.text_with("browser-storage-used", &[
+                        ("mb", &format!("{:.1}", b.usage.unwrap_or(0.0) / 1_048_576.0)),
+                        ("quota", &format!("{:.0}", b.quota.unwrap_or(0.0) / 1_048_576.0)),
+                    ])}
+                    " "
+                    {tr.text(if b.persisted { "browser-storage-persisted" } else { "browser-storage-not-persisted" })}
+                }
+            }
             button { id: "sync-now", class: "primary", disabled: !view.can_sync(), onclick: sync_now,
                 {tr.text(if matches!(view.state, SyncState::Error(_) | SyncState::Offline) { "sync-retry" } else { "sync-now" })}
             }

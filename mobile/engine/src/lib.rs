@@ -5,9 +5,11 @@
 //! - [`store`]: SQLite (WAL, append-only migrations): documents, index, blobs, settings;
 //! - [`capture`]: the photo pipeline (orientation, scaling, no metadata, quality checks);
 //! - [`engine`]: the commands, each one transaction;
-//! - [`handle`]: the engine on a background thread, with an async interface (native);
+//! - [`handle`]: the engine behind an async interface: on its own thread natively, in a
+//!   dedicated Web Worker on the web (`handle_web.rs`, messages in [`worker_protocol`]);
 //! - [`sync`]: what to push and how to apply the server's answer (no network);
-//! - `sync_client` (native): the HTTP transport to the HQ server (reqwest, rustls).
+//! - [`sync_client`]: the HTTP transport to the HQ server (reqwest: rustls natively, the
+//!   browser's `fetch` on the web).
 //!
 //! Architecture invariant: nothing here depends on the UI; the engine compiles for
 //! `wasm32-unknown-unknown` as well as natively.
@@ -16,9 +18,12 @@ pub mod capture;
 pub mod engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod handle;
+#[cfg(target_arch = "wasm32")]
+#[path = "handle_web.rs"]
+pub mod handle;
 pub mod store;
 pub mod sync;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod sync_client;
+pub mod worker_protocol;
 
 pub use engine::{Command, Engine, EngineError, Event, Reply};

@@ -54,6 +54,7 @@ pub const PAGE: u32 = 2000;
 /// Photo upload part size: a dropped connection loses at most this much.
 pub const PART: usize = 256 * 1024;
 
+#[cfg(not(target_arch = "wasm32"))]
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -61,6 +62,12 @@ fn http() -> reqwest::Client {
         .gzip(true)
         .build()
         .expect("a TLS client can be built")
+}
+
+/// On the web, requests go through the browser's `fetch` (which also decompresses).
+#[cfg(target_arch = "wasm32")]
+fn http() -> reqwest::Client {
+    reqwest::Client::new()
 }
 
 /// The response if it succeeded; otherwise the server's message as the right error.
@@ -353,6 +360,7 @@ impl SyncClient {
 
 /// A timer that works on any async runtime (the engine does not depend on Tokio): a thread
 /// sleeps and completes a oneshot.
+#[cfg(not(target_arch = "wasm32"))]
 async fn runtime_free_sleep(d: Duration) {
     let (tx, rx) = futures_channel::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -360,6 +368,12 @@ async fn runtime_free_sleep(d: Duration) {
         let _ = tx.send(());
     });
     let _ = rx.await;
+}
+
+/// On the web: the browser's timer.
+#[cfg(target_arch = "wasm32")]
+async fn runtime_free_sleep(d: Duration) {
+    gloo_timers::future::sleep(d).await;
 }
 
 /// The engine session of a signed-in user.

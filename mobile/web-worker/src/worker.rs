@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
-use mandoob_engine::engine::Engine;
+use mandoob_engine::engine::{Engine, EngineError};
 use sqlite_wasm_vfs::sahpool::{OpfsSAHPoolCfgBuilder, install};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -23,12 +23,37 @@ fn post(scope: &web_sys::DedicatedWorkerGlobalScope, message: &Message) {
     }
 }
 
+/// How often the storage pool is tried before this tab gives up: on a reload the old page's
+/// worker may still hold the pool's files for a moment.
+const ATTEMPTS: u32 = 8;
+
 async fn open() -> Result<Engine, String> {
     let cfg = OpfsSAHPoolCfgBuilder::new().directory("mandoob").build();
-    install::<sqlite_wasm_rs::WasmOsCallback>(&cfg, true)
-        .await
-        .map_err(|e| format!("the app's storage is in use by another tab, or unavailable: {e}"))?;
+    let mut attempt = 1;
+    loop {
+        match install::<sqlite_wasm_rs::WasmOsCallback>(&cfg, true).await {
+            Ok(_) => break,
+            Err(e) if attempt >= ATTEMPTS => {
+                return Err(format!(
+                    "the app's storage is in use by another tab, or unavailable: {e}"
+                ));
+            }
+            Err(_) => {
+                attempt += 1;
+                pause(250).await;
+            }
+        }
+    }
     Engine::open(Path::new(DATABASE)).map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// Waits `ms` milliseconds on the worker's timer.
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Opens the engine on OPFS and answers the page's commands until the worker ends.
@@ -59,7 +84,7 @@ pub async fn run_worker() {
                         &reply_scope,
                         &Message::Failed {
                             id: 0,
-                            error: format!("unreadable request: {e}"),
+                            error: EngineError::Storage(format!("unreadable request: {e}")),
                         },
                     );
                     return;
@@ -71,9 +96,9 @@ pub async fn run_worker() {
                     id: request.id,
                     reply: Box::new(reply),
                 },
-                Err(e) => Message::Failed {
+                Err(error) => Message::Failed {
                     id: request.id,
-                    error: e.to_string(),
+                    error,
                 },
             };
             post(&reply_scope, &answer);
