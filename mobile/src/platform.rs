@@ -116,3 +116,18 @@ async fn read_in_page(input_id: &str) -> Result<Option<Vec<u8>>, String> {
             .map_err(|e| e.to_string()),
     }
 }
+
+/// Waits until a new version of the web app is installed and waiting beside the running one
+/// (`web/static/boot.js` registers the service worker); `false` at once where there is none.
+pub async fn update_available() -> bool {
+    document::eval("if (!window.mandoobUpdate) return false; return await window.mandoobUpdate;")
+        .join::<bool>()
+        .await
+        .unwrap_or(false)
+}
+
+/// Switches to the waiting version: the new service worker takes over and the page reloads.
+/// Every change is already saved on the device by then (each one is its own transaction).
+pub fn apply_update() {
+    let _ = document::eval("if (window.mandoobApplyUpdate) await window.mandoobApplyUpdate();");
+}

@@ -164,6 +164,14 @@ pub fn App() -> Element {
             }
         });
     });
+    // The web app: a new version waiting to take over is offered, never forced.
+    let renderer = use_context::<Renderer>();
+    let mut update = use_signal(|| false);
+    use_future(move || async move {
+        if renderer == Renderer::Web && platform::update_available().await {
+            update.set(true);
+        }
+    });
     let tr = texts.get((ctx.lang)());
     let lang = (ctx.lang)();
     let screen = (ctx.screen)();
@@ -184,6 +192,14 @@ pub fn App() -> Element {
                         l.set(next);
                     },
                     {tr.text("language-switch")}
+                }
+            }
+            if update() {
+                div { class: "update", id: "update-banner", role: "status",
+                    span { {tr.text("update-available")} }
+                    button { id: "update-reload", class: "primary", onclick: move |_| platform::apply_update(),
+                        {tr.text("update-reload")}
+                    }
                 }
             }
             if screen != Screen::SignIn {

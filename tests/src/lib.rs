@@ -294,6 +294,35 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The web app as the server serves it (`target/web`, built by `web/build.sh` when missing),
+/// copied into a fresh folder that a test may change (a new version, a test page).
+pub fn web_bundle() -> anyhow::Result<PathBuf> {
+    let built = repo().join("target/web");
+    if !built.join("mandoob-web_bg.wasm").exists()
+        || !built.join("mandoob_web_worker_bg.wasm").exists()
+    {
+        let status = std::process::Command::new(repo().join("web/build.sh")).status()?;
+        anyhow::ensure!(status.success(), "web/build.sh failed");
+    }
+    let web = temp_dir("web");
+    copy_dir(&built, &web)?;
+    Ok(web)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 /// A browser script (`tests/e2e/*.mjs`, playwright-core driving Debian's chromium) run by node,
 /// talking in lines: the script says where it is on stdout, the test answers on stdin. Killed
 /// when dropped, however the test ends.

@@ -11,7 +11,7 @@ use mandoob_shared::ids::{BranchCode, DeviceCode, UserId};
 use mandoob_shared::model::{Address, Member, Relation};
 use mandoob_shared::workflow::Role;
 use mandoob_sync_server::Settings;
-use mandoob_tests::{TestServer, seed_accounts, temp_dir};
+use mandoob_tests::{TestServer, seed_accounts, temp_dir, web_bundle};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -25,17 +25,8 @@ async fn the_engine_keeps_its_data_on_opfs_in_a_worker() -> anyhow::Result<()> {
             && PathBuf::from("/usr/bin/chromium").exists(),
         "run `npm ci` in tests/e2e and install chromium (.ci/run does both)"
     );
-    let built = repo().join("target/web");
-    if !built.join("mandoob_web_worker_bg.wasm").exists() {
-        let status = Command::new(repo().join("web/build.sh")).status()?;
-        anyhow::ensure!(status.success(), "web/build.sh failed");
-    }
     // The web build plus the test's harness page, served at /app/.
-    let web = temp_dir("web");
-    for entry in std::fs::read_dir(&built)? {
-        let entry = entry?;
-        std::fs::copy(entry.path(), web.join(entry.file_name()))?;
-    }
+    let web = web_bundle()?;
     std::fs::copy(
         e2e.join("web/engine-check.html"),
         web.join("engine-check.html"),

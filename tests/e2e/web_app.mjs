@@ -1,0 +1,188 @@
+// The installable web app end to end in headless Chromium (issue 7): loaded from the real HQ
+// server, then used with no connection at all, across a reload and a browser relaunch.
+// Driven by `tests/tests/web_app.rs`, which runs the server and answers this script's phases:
+//
+//   SUBMITTED <ref>    -> stops the server              -> STOPPED
+//   RELAUNCHED <ref>   -> starts it again, same port    -> STARTED
+//   SYNCED <ref> <ref2> -> checks the cases and photos on the server -> CHECKED
+//
+// Environment: APP_URL (the app on the server), USERNAME, PASSWORD, CIVIL_ID, CIVIL_ID_2, PHOTOS (the
+// fixture photos), PROFILE (a fresh browser profile), WEB_DIR (the files the server serves:
+// the script publishes a "new version" there to see the update prompt), SHOTS, CASES (how many
+// cases the server holds for the branch before the app first syncs).
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, check, done, env, phase } from './harness.mjs';
+
+const APP = env('APP_URL');
+const SHOTS = env('SHOTS');
+const PHOTOS = env('PHOTOS');
+const PROFILE = env('PROFILE');
+const WEB_DIR = env('WEB_DIR');
+const CASES = Number(env('CASES'));
+rmSync(SHOTS, { recursive: true, force: true });
+mkdirSync(SHOTS, { recursive: true });
+
+// The bundle a phone downloads once: every file, raw and gzipped.
+const files = (dir) => readdirSync(dir).flatMap((f) => {
+  const p = join(dir, f);
+  return statSync(p).isDirectory() ? files(p) : [p];
+});
+let raw = 0;
+let gz = 0;
+for (const f of files(WEB_DIR)) {
+  const bytes = readFileSync(f);
+  raw += bytes.length;
+  gz += gzipSync(bytes, { level: 9 }).length;
+}
+console.error(`bundle: ${raw} bytes raw, ${gz} bytes gzipped`);
+
+const open = async () => {
+  const context = await chromium.launchPersistentContext(PROFILE, {
+    ...CHROMIUM, viewport: { width: 360, height: 640 }, deviceScaleFactor: 1,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('pageerror', (e) => console.error(`page error: ${e}`));
+  return { context, page };
+};
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+// The time from the start of this page load to a case list the representative can use.
+const listShownAfter = async (page) => {
+  await page.waitForSelector('.case-row');
+  return page.evaluate(() => Math.round(performance.now()));
+};
+
+let { context, page } = await open();
+try {
+  // Enrol: online once, from the server's own address.
+  await page.goto(APP);
+  await page.waitForSelector('#server');
+  check(await page.inputValue('#server') === new URL(APP).origin, 'the sign-in proposes this server');
+  await shot(page, 'web-01-sign-in');
+  await page.fill('#username', env('USERNAME'));
+  await page.fill('#password', env('PASSWORD'));
+  const signedIn = Date.now();
+  await page.click('#signin');
+  await page.waitForSelector('#sync-badge.sync-up-to-date', { timeout: 120000 });
+  console.error(`sign-in and first sync of ${CASES} cases: ${Date.now() - signedIn} ms`);
+  await page.waitForSelector('.case-row');
+  // The service worker has the whole app before the connection goes.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+
+  // No connection from here on, and the page reloads: the app starts from its cache.
+  await context.setOffline(true);
+  const reloads = [];
+  for (let i = 0; i < 3; i++) {
+    await page.reload();
+    reloads.push(await listShownAfter(page));
+  }
+  console.error(`reload to a usable case list, offline, ${CASES} cases stored: ${reloads.join(', ')} ms`);
+  await shot(page, 'web-02-offline-cases');
+
+  // Register a household.
+  await page.click('#nav-register');
+  await page.fill('#name-ar', 'مريم حسن الرشيدي');
+  await page.fill('#name-en', 'Mariam Hasan Al-Rashidi');
+  await page.fill('#civil-id', env('CIVIL_ID'));
+  await page.fill('#phone', '99112233');
+  await page.selectOption('#governorate', 'jahra');
+  await page.fill('#area', 'الجهراء');
+  await page.click('#register');
+  await page.waitForSelector('#case-title');
+  const reference = (await page.textContent('#case-reference')).trim();
+
+  // The request.
+  await page.click('#step-interview');
+  await page.selectOption('#request-kind', 'food-basket');
+  await page.fill('#request-reason', 'انقطع دخل الأسرة بعد مرض رب الأسرة');
+  await page.click('#interview-save');
+  await page.waitForSelector('.ok');
+
+  // A real phone photo (stored sideways, EXIF orientation 6), through the capture pipeline.
+  await page.click('#step-documents');
+  await page.waitForSelector('input[id^="capture-civil-id"]');
+  check(await page.getAttribute('input[id^="capture-civil-id"]', 'capture') === 'environment', 'the camera opens');
+  await page.setInputFiles('input[id^="capture-civil-id"]', join(PHOTOS, 'Portrait_6.jpg'));
+  await page.waitForSelector('.doc.present img.thumb', { timeout: 60000 });
+  const size = await page.$eval('.doc.present img.thumb', (img) => [img.naturalWidth, img.naturalHeight]);
+  check(size[1] > size[0], `the photo is upright: ${size}`);
+  await shot(page, 'web-03-documents');
+
+  // The applicant signs the declaration.
+  await page.click('#step-declaration');
+  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#signature-pad').boundingBox();
+  await page.mouse.move(pad.x + 20, pad.y + 110);
+  await page.mouse.down();
+  for (let i = 0; i <= 24; i++) {
+    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
+  }
+  await page.mouse.up();
+  await page.click('#signature-save');
+  await page.waitForSelector('#signature-saved');
+
+  // Submit.
+  await page.click('#step-submit');
+  await page.click('#submit');
+  await page.waitForSelector('#receipt');
+  check((await page.textContent('#receipt-reference')).trim() === reference, 'the receipt names the case');
+  await shot(page, 'web-04-receipt');
+  await phase(`SUBMITTED ${reference}`, 'STOPPED');
+
+  // Close the browser; open it again on the same profile while the server is down.
+  await context.close();
+  ({ context, page } = await open());
+  await page.goto(APP);
+  await page.waitForSelector(`.case-row[data-reference="${reference}"]`);
+  await shot(page, 'web-05-relaunched');
+
+  // A second tab of the app: one tab writes; the second one says so and touches nothing.
+  const second = await context.newPage();
+  await second.goto(APP);
+  await second.waitForSelector('#unavailable', { timeout: 30000 });
+  await shot(second, 'web-06-second-tab');
+  // The first tab still reads and writes.
+  await page.click('#nav-register');
+  await page.fill('#name-ar', 'سعاد فهد المطيري');
+  await page.fill('#civil-id', env('CIVIL_ID_2'));
+  await page.fill('#phone', '99445566');
+  await page.selectOption('#governorate', 'mubarak-al-kabeer');
+  await page.fill('#area', 'القرين');
+  await page.click('#register');
+  await page.waitForSelector('#case-title');
+  const second_reference = (await page.textContent('#case-reference')).trim();
+  await second.close();
+  await phase(`RELAUNCHED ${reference}`, 'STARTED');
+
+  // Online again: sync; the cases and the photos go to the server.
+  await page.click('#nav-sync');
+  await page.click('#sync-now');
+  await page.waitForSelector('#sync-state.sync-up-to-date', { timeout: 120000 });
+  await page.waitForFunction(() => /\D0$/.test(document.querySelector('#pending-photos').textContent.replace(/[\u2066-\u2069]/g, '').trim()));
+  // The browser's storage: asked to keep it, and what it uses.
+  await page.waitForSelector('#browser-storage');
+  console.error(`browser storage: ${(await page.textContent('#browser-storage')).trim()}`);
+  await shot(page, 'web-07-synced');
+  await phase(`SYNCED ${reference} ${second_reference}`, 'CHECKED');
+
+  // HQ publishes a new version: the app offers it, and switches when asked.
+  const sw = join(WEB_DIR, 'sw.js');
+  const next = readFileSync(sw, 'utf8').replace(/const VERSION = '([^']+)'/, "const VERSION = '$1-next'");
+  writeFileSync(sw, next);
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+  await page.waitForSelector('#update-banner', { timeout: 60000 });
+  await shot(page, 'web-08-update');
+  await Promise.all([page.waitForEvent('load'), page.click('#update-reload')]);
+  await page.waitForSelector('.case-row');
+  const caches_now = await page.evaluate(() => caches.keys());
+  check(caches_now.length === 1 && caches_now[0].endsWith('-next'), `only the new version is cached: ${caches_now}`);
+  console.log('DONE');
+} finally {
+  await context.close();
+  done();
+}
