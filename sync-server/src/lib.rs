@@ -18,6 +18,7 @@ pub mod error;
 pub mod report;
 pub mod settings;
 pub mod storage;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -115,9 +116,37 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let storage = open_storage(&settings)?;
     let router = app(state(storage, &settings), &settings);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // HTTPS beside plain HTTP when configured; one shutdown stops both.
+    let secure = match (&settings.tls_bind, &settings.tls_cert, &settings.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => {
+            let listener = TcpListener::bind(addr).await?;
+            Some((listener.into_std()?, tls::config(cert, key).await?))
+        }
+        _ => None,
+    };
+    let handle = axum_server::Handle::new();
+    let (stop_plain, plain_stopped) = tokio::sync::oneshot::channel::<()>();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        let _ = stop_plain.send(());
+    });
+    let plain = axum::serve(listener, router.clone())
+        .with_graceful_shutdown(async {
+            let _ = plain_stopped.await;
+        })
+        .into_future();
+    let Some((listener, config)) = secure else {
+        plain.await?;
+        return Ok(());
+    };
+    let secure = axum_server::from_tcp_rustls(listener, config)
+        .handle(handle)
+        .serve(router.into_make_service());
+    let (plain, secure) = tokio::join!(plain, secure);
+    plain?;
+    secure?;
     Ok(())
 }
 

@@ -20,8 +20,12 @@ commands:
   admin revoke-device CODE
   admin seed-demo [CASES]                 branch QRN, users rep1, research1, committee1, admin
                                           (password mandoob-demo) and CASES sample cases (default 20)
+  admin make-certificate NAME...          HTTPS for phones on a network without a domain: a local
+                                          authority (DATA_DIR/tls/authority.pem, to install on each
+                                          phone) and a certificate for these host names and addresses
 
-settings: defaults, then FILE (TOML), then MANDOOB_BIND and MANDOOB_DATA_DIR.";
+settings: defaults, then FILE (TOML), then MANDOOB_BIND, MANDOOB_DATA_DIR, MANDOOB_WEB_DIR, and
+for HTTPS beside HTTP all three of MANDOOB_TLS_BIND, MANDOOB_TLS_CERT and MANDOOB_TLS_KEY.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -60,13 +64,27 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let (listener, addr) = bind(&settings)
         .await
         .with_context(|| format!("binding {}", settings.bind))?;
-    tracing::info!(%addr, data_dir = %settings.data_dir.display(), "mandoob sync server listening");
+    let https = settings.tls_bind.map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(%addr, %https, data_dir = %settings.data_dir.display(), "mandoob sync server listening");
     serve(listener, settings, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<()> {
+    if let ["make-certificate", names @ ..] = command {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let files =
+            mandoob_sync_server::tls::local_certificates(&settings.data_dir.join("tls"), &names)?;
+        println!(
+            "install on each phone (it holds no secret): {}\n\
+             then serve with MANDOOB_TLS_BIND=0.0.0.0:8443 MANDOOB_TLS_CERT={} MANDOOB_TLS_KEY={}",
+            files.authority.display(),
+            files.certificate.display(),
+            files.key.display()
+        );
+        return Ok(());
+    }
     let storage = open_storage(settings)?;
     match command {
         ["create-branch", code, name] => {

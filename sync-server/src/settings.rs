@@ -19,6 +19,13 @@ pub struct Settings {
     pub max_page: u32,
     /// The built web app (`wasm-bindgen` output and its page), served at `/app/`.
     pub web_dir: PathBuf,
+    /// HTTPS, beside the plain HTTP of `bind` (keep that one on loopback when serving a
+    /// network): where to listen, the certificate chain and its private key (PEM). Phones on
+    /// the network need it for the web app (see `tls.rs`; `admin make-certificate` makes a
+    /// local certificate).
+    pub tls_bind: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -29,6 +36,9 @@ impl Default for Settings {
             max_body_bytes: 32 * 1024 * 1024,
             max_page: 2000,
             web_dir: PathBuf::from("target/web"),
+            tls_bind: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -48,6 +58,10 @@ pub enum SettingsError {
     },
     #[error("environment variable {name} is not valid: {value:?}")]
     Env { name: &'static str, value: String },
+    #[error(
+        "HTTPS needs tls_bind, tls_cert and tls_key (MANDOOB_TLS_BIND, MANDOOB_TLS_CERT and MANDOOB_TLS_KEY)"
+    )]
+    Tls,
 }
 
 impl Settings {
@@ -80,6 +94,26 @@ impl Settings {
         }
         if let Some(value) = env("MANDOOB_WEB_DIR") {
             settings.web_dir = PathBuf::from(value);
+        }
+        if let Some(value) = env("MANDOOB_TLS_BIND") {
+            settings.tls_bind = Some(value.parse().map_err(|_| SettingsError::Env {
+                name: "MANDOOB_TLS_BIND",
+                value,
+            })?);
+        }
+        if let Some(value) = env("MANDOOB_TLS_CERT") {
+            settings.tls_cert = Some(PathBuf::from(value));
+        }
+        if let Some(value) = env("MANDOOB_TLS_KEY") {
+            settings.tls_key = Some(PathBuf::from(value));
+        }
+        let tls = [
+            settings.tls_bind.is_some(),
+            settings.tls_cert.is_some(),
+            settings.tls_key.is_some(),
+        ];
+        if tls.contains(&true) && tls.contains(&false) {
+            return Err(SettingsError::Tls);
         }
         Ok(settings)
     }
@@ -114,5 +148,8 @@ mod tests {
         let err = Settings::load(Some(Path::new("/nonexistent/m.toml")), |_| None)
             .expect_err("missing file");
         assert!(err.to_string().contains("/nonexistent/m.toml"), "{err}");
+        let err = Settings::load(None, |k| (k == "MANDOOB_TLS_CERT").then(|| "c.pem".into()))
+            .expect_err("a certificate without its key");
+        assert!(err.to_string().contains("tls_key"), "{err}");
     }
 }
