@@ -60,3 +60,37 @@ async fn a_signed_in_device_opens_on_its_cases_offline() {
     assert!(html.contains("ملفات الأسر"), "{html}");
     assert!(html.contains(r#"id="search""#));
 }
+
+#[test]
+fn a_tab_that_cannot_open_the_data_says_why_in_both_languages() {
+    use mandoob_mobile::ui::{Unavailable, UnavailableProps};
+    let mut dom = VirtualDom::new_with_props(
+        Unavailable,
+        UnavailableProps {
+            reason: "the app's storage is in use by another tab".into(),
+        },
+    );
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains(r#"id="unavailable""#), "{html}");
+    assert!(html.contains("لا يمكن فتح التطبيق في هذه النافذة"), "{html}");
+    assert!(
+        html.contains("The app cannot open in this window"),
+        "{html}"
+    );
+    assert!(html.contains("in use by another tab"), "{html}");
+}
+
+#[tokio::test]
+async fn the_sign_in_proposes_the_server_the_app_came_from() {
+    use mandoob_mobile::platform::HomeServer;
+    let (engine, _thread) = EngineHandle::start(Location::Memory).expect("engine");
+    let backend = Backend::new(engine).await.expect("backend");
+    let mut dom = VirtualDom::new(App)
+        .with_root_context(backend)
+        .with_root_context(Renderer::Native)
+        .with_root_context(HomeServer("https://hq.example:8443".into()));
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("https://hq.example:8443"), "{html}");
+}
