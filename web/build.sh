@@ -6,28 +6,39 @@
 # - each one's wasm-bindgen glue, the static files in web/static (page, manifest, icons), and
 #   the service worker (web/sw.js) with the bundle's file list and a hash of all its contents
 #   as its version, so that every new build is a new version the app offers to switch to.
+# The bundle is assembled beside target/web and moved into place at the end, so a running
+# server never serves half of a build.
 # Needs the wasm32 target and wasm-bindgen-cli at the version in Cargo.lock (.ci/deps installs
 # both); no `dx`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/web
+next=target/web.next
 wasm=target/wasm32-unknown-unknown/release
 # One cargo run for both, so their shared dependencies are compiled once.
 cargo build --locked --release --target wasm32-unknown-unknown \
   -p mandoob-web-worker -p mandoob-mobile --lib --bin mandoob-web \
   --no-default-features --features mandoob-mobile/web
-rm -rf "$out"
-wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$out" \
+rm -rf "$next"
+wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$next" \
   "$wasm/mandoob_web_worker.wasm"
-wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$out" \
+wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$next" \
   "$wasm/mandoob-web.wasm"
-cp web/static/* "$out/"
+cp web/static/* "$next/"
 
-# The service worker: every file of the bundle, and their content hash as the version.
-cd "$out"
-files=$(find . -type f ! -name sw.js | sed 's|^\./||' | LC_ALL=C sort)
-version=$(for f in $files; do sha256sum "$f"; done | sha256sum | cut -c1-16)
-list=$(printf '"./"'; for f in $files; do printf ', "%s"' "$f"; done)
-sed -e "s|__VERSION__|$version|" -e "s|__FILES__|[$list]|" ../../web/sw.js > sw.js
-echo "web app $version in $out:"
-ls -l
+# The service worker: every file of the bundle, and their content hash (with the service
+# worker's own code) as the version.
+(
+  cd "$next"
+  files=$(find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+  version=$( (for f in $files; do sha256sum "$f"; done; sha256sum < ../../web/sw.js) \
+    | sha256sum | cut -c1-16)
+  list=$(printf '"./"'; for f in $files; do printf ', "%s"' "$f"; done)
+  sed -e "s|__VERSION__|$version|" -e "s|__FILES__|[$list]|" ../../web/sw.js > sw.js
+  echo "web app $version:"
+)
+rm -rf "$out.old"
+if [ -d "$out" ]; then mv "$out" "$out.old"; fi
+mv "$next" "$out"
+rm -rf "$out.old"
+ls -l "$out"

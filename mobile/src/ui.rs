@@ -194,7 +194,9 @@ pub fn App() -> Element {
                     {tr.text("language-switch")}
                 }
             }
-            if update() {
+            // Only where nothing is being typed, drawn or photographed: taking the update
+            // reloads the page.
+            if update() && matches!(screen, Screen::Cases | Screen::Sync) {
                 div { class: "update", id: "update-banner", role: "status",
                     span { {tr.text("update-available")} }
                     button { id: "update-reload", class: "primary", onclick: move |_| platform::apply_update(),

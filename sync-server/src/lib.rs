@@ -87,6 +87,8 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
             tower_http::services::ServeDir::new(&settings.web_dir)
                 .append_index_html_on_directories(true),
         )
+        // `/app` without its slash would load the page with every relative URL wrong.
+        .layer(axum::middleware::from_fn(app_slash))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         // Sync bodies carry automerge data, which is already compressed: gzip would cost CPU
@@ -99,6 +101,17 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn app_slash(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path() == "/app" {
+        return axum::response::Redirect::permanent("/app/").into_response();
+    }
+    next.run(request).await
 }
 
 /// Opens the storage named by `settings` (the embedded SQLite database in the data directory).
@@ -141,12 +154,22 @@ pub async fn serve(
         plain.await?;
         return Ok(());
     };
+    // Requests that came over this server's own HTTPS are marked as such, as a reverse proxy
+    // would, so the console's cookies are `Secure` there.
+    let router = router.layer(axum::middleware::map_request(
+        |mut request: axum::extract::Request| async move {
+            request.headers_mut().insert(
+                "x-forwarded-proto",
+                axum::http::HeaderValue::from_static("https"),
+            );
+            request
+        },
+    ));
     let secure = axum_server::from_tcp_rustls(listener, config)
         .handle(handle)
         .serve(router.into_make_service());
-    let (plain, secure) = tokio::join!(plain, secure);
-    plain?;
-    secure?;
+    // If either side fails, the server stops (a half-working server would go unnoticed).
+    tokio::try_join!(plain, secure)?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! certificate from its own domain's authority, or, on a branch office's network with no
 //! domain, with a local one made by [`local_certificates`]: a small certificate authority
 //! (installed once on each phone) and a server certificate it signs for the server's names and
-//! addresses.
+//! addresses, made again under the same authority when those change or it nears expiry.
 
 use std::path::{Path, PathBuf};
 
@@ -20,14 +20,34 @@ use rcgen::{
 pub struct LocalCertificates {
     /// The authority's certificate, to install on the phones (it holds no secret).
     pub authority: PathBuf,
+    /// The authority's private key (owner-only): it signs the next server certificate, so the
+    /// phones keep trusting the server when its addresses change or its certificate expires.
+    /// Anyone who has it can make certificates these phones trust: keep it like a password.
+    pub authority_key: PathBuf,
     /// The server's certificate chain and key: the `tls_cert` and `tls_key` settings.
     pub certificate: PathBuf,
     pub key: PathBuf,
 }
 
-/// Makes a local certificate authority and a server certificate for `names` (host names and
-/// IP addresses) in `dir`. The authority's key is not kept: a new server certificate needs a
-/// new authority (installed again), so a copied data folder cannot mint certificates.
+const AUTHORITY_NAME: &str = "Mandoob HQ local authority";
+
+/// The authority's certificate parameters. Signing needs only its name and key, so the same
+/// parameters rebuilt around the kept key sign certificates that chain to the authority the
+/// phones installed.
+fn authority_params() -> anyhow::Result<CertificateParams> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.distinguished_name
+        .push(DnType::CommonName, AUTHORITY_NAME);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = now - time::Duration::days(1);
+    ca.not_after = now + time::Duration::days(3650);
+    Ok(ca)
+}
+
+/// Makes a server certificate for `names` (host names and IP addresses) in `dir`, signed by
+/// the local authority there, which is made first if `dir` has none.
 pub fn local_certificates(dir: &Path, names: &[String]) -> anyhow::Result<LocalCertificates> {
     anyhow::ensure!(!names.is_empty(), "name at least one host name or address");
     for name in names {
@@ -36,19 +56,30 @@ pub fn local_certificates(dir: &Path, names: &[String]) -> anyhow::Result<LocalC
             "{name:?} is neither a host name nor an IP address"
         );
     }
-    let now = time::OffsetDateTime::now_utc();
-    let mut ca = CertificateParams::new(Vec::<String>::new())?;
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.distinguished_name
-        .push(DnType::CommonName, "Mandoob HQ local authority");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca.not_before = now - time::Duration::days(1);
-    ca.not_after = now + time::Duration::days(3650);
-    let ca_key = KeyPair::generate()?;
-    let ca_cert = ca.self_signed(&ca_key)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = LocalCertificates {
+        authority: dir.join("authority.pem"),
+        authority_key: dir.join("authority.key"),
+        certificate: dir.join("server.pem"),
+        key: dir.join("server.key"),
+    };
+    let (ca_cert, ca_key) = if files.authority.exists() && files.authority_key.exists() {
+        let pem = std::fs::read_to_string(&files.authority_key)
+            .with_context(|| format!("reading {}", files.authority_key.display()))?;
+        let key = KeyPair::from_pem(&pem)
+            .with_context(|| format!("{} is not a key", files.authority_key.display()))?;
+        (authority_params()?.self_signed(&key)?, key)
+    } else {
+        let key = KeyPair::generate()?;
+        let cert = authority_params()?.self_signed(&key)?;
+        write_secret(&files.authority_key, key.serialize_pem().as_bytes())?;
+        std::fs::write(&files.authority, cert.pem())?;
+        (cert, key)
+    };
+    let authority_pem = std::fs::read_to_string(&files.authority)?;
 
-    let mut server = CertificateParams::new(names.to_vec())
-        .context("a name is neither a host name nor an IP address")?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut server = CertificateParams::new(names.to_vec())?;
     server
         .distinguished_name
         .push(DnType::CommonName, names[0].clone());
@@ -62,16 +93,8 @@ pub fn local_certificates(dir: &Path, names: &[String]) -> anyhow::Result<LocalC
     server.not_after = now + time::Duration::days(397);
     let key = KeyPair::generate()?;
     let cert = server.signed_by(&key, &ca_cert, &ca_key)?;
-
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = LocalCertificates {
-        authority: dir.join("authority.pem"),
-        certificate: dir.join("server.pem"),
-        key: dir.join("server.key"),
-    };
-    std::fs::write(&files.authority, ca_cert.pem())?;
-    std::fs::write(&files.certificate, cert.pem() + &ca_cert.pem())?;
     write_secret(&files.key, key.serialize_pem().as_bytes())?;
+    std::fs::write(&files.certificate, cert.pem() + &authority_pem)?;
     Ok(files)
 }
 
@@ -87,14 +110,17 @@ fn is_host_name(name: &str) -> bool {
         })
 }
 
-/// Writes a private key readable by its owner only.
+/// Writes a private key readable by its owner only (also when the file was there before).
 fn write_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    (&file).write_all(bytes)
 }
 
 /// The TLS configuration of a certificate chain and key (PEM files).

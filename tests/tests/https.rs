@@ -4,26 +4,36 @@
 
 use mandoob_sync_server::Settings;
 use mandoob_sync_server::tls::local_certificates;
-use mandoob_tests::{TestServer, temp_dir};
+use mandoob_tests::{PASSWORD, TestServer, seed_accounts, temp_dir};
 
 #[tokio::test]
 async fn the_server_speaks_https_with_a_local_certificate() -> anyhow::Result<()> {
     let dir = temp_dir("tls");
+    // The authority the phones installed, from a first certificate for another address.
+    let first = local_certificates(&dir, &["192.168.1.20".into()])?;
+    let installed = std::fs::read(&first.authority)?;
+    // The machine's address changed: a new certificate under the same authority.
     let files = local_certificates(&dir, &["localhost".into(), "127.0.0.1".into()])?;
+    assert_eq!(
+        std::fs::read(&files.authority)?,
+        installed,
+        "the same authority"
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let server = TestServer::start_on(Settings {
+    let settings = Settings {
         data_dir: temp_dir("server"),
         tls_bind: Some(([127, 0, 0, 1], port).into()),
         tls_cert: Some(files.certificate.clone()),
         tls_key: Some(files.key.clone()),
         ..Settings::default()
-    })
-    .await?;
+    };
+    seed_accounts(mandoob_sync_server::open_storage(&settings)?.as_ref()).await?;
+    let server = TestServer::start_on(settings).await?;
 
     // A phone that installed the local authority trusts the server.
-    let authority = reqwest::Certificate::from_pem(&std::fs::read(&files.authority)?)?;
+    let authority = reqwest::Certificate::from_pem(&installed)?;
     let trusted = reqwest::Client::builder()
         .add_root_certificate(authority)
         .build()?;
@@ -46,6 +56,23 @@ async fn the_server_speaks_https_with_a_local_certificate() -> anyhow::Result<()
             .await?;
         assert!(resp.status().is_success(), "{host}: {}", resp.status());
     }
+    // A console session started over HTTPS has a cookie that is never sent over plain HTTP.
+    let no_redirects = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&installed)?)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let signed_in = no_redirects
+        .post(format!("https://localhost:{port}/console/sign-in"))
+        .form(&[("username", "committee"), ("password", PASSWORD)])
+        .send()
+        .await?;
+    let cookie = signed_in
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
     // Plain HTTP goes on on its own address (the desktop app, the console on the machine).
     assert!(
         reqwest::get(server.url("/healthz"))
@@ -69,6 +96,25 @@ async fn the_server_speaks_https_with_a_local_certificate() -> anyhow::Result<()
             .send()
             .await
             .is_err()
+    );
+    server.stop().await?;
+    Ok(())
+}
+
+/// `/app` without its slash would load the page with every relative URL wrong.
+#[tokio::test]
+async fn the_web_app_address_gets_its_slash() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let resp = client.get(server.url("/app")).send().await?;
+    assert_eq!(resp.status(), reqwest::StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        resp.headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok()),
+        Some("/app/")
     );
     server.stop().await?;
     Ok(())

@@ -16,12 +16,18 @@ use crate::worker_protocol::{Message, Request};
 
 type Answer = oneshot::Sender<Result<Reply, EngineError>>;
 
+/// How long the worker may take to open the database (it retries for about two seconds when
+/// another page still holds it) before the app says it cannot start.
+const START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What the worker's message handler updates.
 #[derive(Default)]
 struct Inbox {
     pending: RefCell<HashMap<u64, Answer>>,
     listeners: RefCell<Vec<mpsc::UnboundedSender<Event>>>,
     ready: RefCell<Option<oneshot::Sender<Result<(), String>>>>,
+    /// Why the worker stopped, once it has: later calls fail at once.
+    stopped: RefCell<Option<String>>,
 }
 
 impl Inbox {
@@ -53,8 +59,24 @@ impl Inbox {
         }
     }
 
-    /// The worker failed: every waiting call gets an error instead of waiting forever.
+    /// A message that could not be read: the call it answers (if its id can be read) fails
+    /// instead of waiting forever.
+    fn unreadable(&self, text: &str, error: &serde_json::Error) {
+        web_sys::console::error_1(&format!("unreadable message from the engine: {error}").into());
+        let id = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
+        if let Some(answer) = id.and_then(|id| self.pending.borrow_mut().remove(&id)) {
+            let _ = answer.send(Err(EngineError::Storage(format!(
+                "unreadable answer from the engine: {error}"
+            ))));
+        }
+    }
+
+    /// The worker failed: every waiting call gets an error instead of waiting forever, and so
+    /// does every later one.
     fn fail_all(&self, reason: &str) {
+        *self.stopped.borrow_mut() = Some(reason.to_owned());
         if let Some(tx) = self.ready.borrow_mut().take() {
             let _ = tx.send(Err(reason.to_owned()));
         }
@@ -69,7 +91,7 @@ struct Worker {
     next: Cell<u64>,
     inbox: Rc<Inbox>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Drop for Worker {
@@ -116,16 +138,20 @@ impl EngineHandle {
                 let text = ev.data().as_string().unwrap_or_default();
                 match serde_json::from_str::<Message>(&text) {
                     Ok(message) => inbox.receive(message),
-                    Err(e) => web_sys::console::error_1(
-                        &format!("unreadable message from the engine: {e}").into(),
-                    ),
+                    Err(e) => inbox.unreadable(&text, &e),
                 }
             })
         };
         let on_error = {
             let inbox = inbox.clone();
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-                inbox.fail_all(&format!("the engine stopped: {}", ev.message()));
+            // A script that cannot be loaded fires a plain `Event`; an error thrown in the
+            // worker, an `ErrorEvent` with a message.
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                let why = ev
+                    .dyn_ref::<web_sys::ErrorEvent>()
+                    .map(|e| e.message())
+                    .unwrap_or_else(|| "its script could not be loaded".into());
+                inbox.fail_all(&format!("the engine stopped: {why}"));
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -137,14 +163,23 @@ impl EngineHandle {
             _on_message: on_message,
             _on_error: on_error,
         }));
-        ready_rx
-            .await
-            .map_err(|_| "the engine could not start".to_owned())??;
+        let timeout = gloo_timers::future::sleep(START_TIMEOUT);
+        match futures_util::future::select(ready_rx, Box::pin(timeout)).await {
+            futures_util::future::Either::Left((ready, _)) => {
+                ready.map_err(|_| "the engine could not start".to_owned())??
+            }
+            futures_util::future::Either::Right(_) => {
+                return Err("the engine did not start in time".to_owned());
+            }
+        }
         Ok(handle)
     }
 
     /// Sends a command and waits for its reply.
     pub async fn call(&self, command: Command) -> Result<Reply, EngineError> {
+        if let Some(reason) = self.0.inbox.stopped.borrow().clone() {
+            return Err(EngineError::Storage(reason));
+        }
         let id = self.0.next.get();
         self.0.next.set(id + 1);
         let text = serde_json::to_string(&Request { id, command })

@@ -49,6 +49,10 @@ pub struct TrafficStats {
     pub bytes_received: u64,
 }
 
+/// The longest one request may take before sync reports the server unreachable (the browser's
+/// `fetch` has no timeout of its own, and a stalled one would leave sync "in progress").
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Changes or documents per sync answer.
 pub const PAGE: u32 = 2000;
 /// Photo upload part size: a dropped connection loses at most this much.
@@ -58,7 +62,7 @@ pub const PART: usize = 256 * 1024;
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
+        .timeout(REQUEST_TIMEOUT)
         .gzip(true)
         .build()
         .expect("a TLS client can be built")
@@ -153,6 +157,7 @@ impl SyncClient {
         let base = base.trim_end_matches('/');
         let resp = http()
             .post(format!("{base}/api/v1/login"))
+            .timeout(REQUEST_TIMEOUT)
             .json(&LoginRequest {
                 username: username.into(),
                 password: password.into(),
@@ -180,6 +185,7 @@ impl SyncClient {
             .http
             .post(format!("{}/api/v1/sync", self.base))
             .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
             .header("content-type", "application/x-mandoob-sync")
             .body(body)
             .send()
@@ -272,6 +278,7 @@ impl SyncClient {
             .http
             .get(format!("{}/api/v1/library", self.base))
             .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
@@ -297,6 +304,7 @@ impl SyncClient {
             .http
             .post(format!("{}/api/v1/blobs/missing", self.base))
             .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
             .json(&MissingBlobs {
                 sha256: pending.clone(),
             })
@@ -327,6 +335,7 @@ impl SyncClient {
             .http
             .head(&url)
             .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
@@ -345,6 +354,8 @@ impl SyncClient {
                 .http
                 .patch(&url)
                 .bearer_auth(&self.token)
+                .timeout(REQUEST_TIMEOUT)
+                .timeout(REQUEST_TIMEOUT)
                 .header("upload-offset", offset.to_string())
                 .header("upload-length", bytes.len().to_string())
                 .body(bytes[offset..end].to_vec())

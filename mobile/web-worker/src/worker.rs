@@ -15,10 +15,14 @@ use crate::protocol::{Message, Request};
 const DATABASE: &str = "mandoob.sqlite";
 
 fn post(scope: &web_sys::DedicatedWorkerGlobalScope, message: &Message) {
-    let text = serde_json::to_string(message).unwrap_or_else(|e| {
-        format!("{{\"ready\":false,\"error\":\"cannot encode a message: {e}\"}}")
-    });
-    if let Err(e) = scope.post_message(&JsValue::from_str(&text)) {
+    match serde_json::to_string(message) {
+        Ok(text) => post_text(scope, &text),
+        Err(e) => web_sys::console::error_1(&format!("cannot encode a message: {e}").into()),
+    }
+}
+
+fn post_text(scope: &web_sys::DedicatedWorkerGlobalScope, text: &str) {
+    if let Err(e) = scope.post_message(&JsValue::from_str(text)) {
         web_sys::console::error_1(&e);
     }
 }
@@ -80,10 +84,15 @@ pub async fn run_worker() {
             let request: Request = match serde_json::from_str(&text) {
                 Ok(r) => r,
                 Err(e) => {
+                    // Answer the call the page waits for, if its id can be read.
+                    let id = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64))
+                        .unwrap_or(0);
                     post(
                         &reply_scope,
                         &Message::Failed {
-                            id: 0,
+                            id,
                             error: EngineError::Storage(format!("unreadable request: {e}")),
                         },
                     );
@@ -101,7 +110,17 @@ pub async fn run_worker() {
                     error,
                 },
             };
-            post(&reply_scope, &answer);
+            // An answer that cannot be encoded still answers the call.
+            let text = serde_json::to_string(&answer).or_else(|e| {
+                serde_json::to_string(&Message::Failed {
+                    id: request.id,
+                    error: EngineError::Storage(format!("cannot encode the engine's answer: {e}")),
+                })
+            });
+            match text {
+                Ok(text) => post_text(&reply_scope, &text),
+                Err(e) => web_sys::console::error_1(&e.to_string().into()),
+            }
             for event in engine.take_events() {
                 post(&reply_scope, &Message::Event { event });
             }
