@@ -73,6 +73,13 @@ try {
   // The service worker has the whole app before the connection goes.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.evaluate(() => navigator.serviceWorker.ready);
+  // Installable: Chromium finds nothing missing (manifest, icons, service worker).
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  check(installabilityErrors.length === 0, `installable: ${JSON.stringify(installabilityErrors)}`);
+  const { errors: manifestErrors } = await cdp.send('Page.getAppManifest');
+  check(manifestErrors.length === 0, `manifest: ${JSON.stringify(manifestErrors)}`);
+  await cdp.detach();
 
   // No connection from here on, and the page reloads: the app starts from its cache.
   await context.setOffline(true);
