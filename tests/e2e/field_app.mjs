@@ -11,7 +11,7 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { done, env, launch, phase } from './harness.mjs';
+import { done, drawSignature, env, launch, phase } from './harness.mjs';
 
 const APP = env('APP_URL');
 const SHOTS = env('SHOTS');
@@ -113,15 +113,7 @@ try {
 
   // 6. Declaration and a signature drawn on the screen.
   await step('step-declaration');
-  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
-  const pad = await page.locator('#signature-pad').boundingBox();
-  await page.mouse.move(pad.x + 20, pad.y + 110);
-  await page.mouse.down();
-  for (let i = 0; i <= 24; i++) {
-    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
-  }
-  await page.mouse.up();
-  await page.waitForFunction(() => (document.querySelector('#signature-pad path')?.getAttribute('d') || '').length > 40);
+  await drawSignature(page);
   await shot('ar-06-signature');
   await step('signature-save');
   await page.waitForSelector('#signature-saved');

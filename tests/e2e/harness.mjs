@@ -36,3 +36,16 @@ export const phase = (say, expect) => new Promise((resolve, reject) => {
 
 /** Stops listening to the test, so node can exit when the script is done. */
 export const done = () => lines.close();
+
+/** Draws a signature on the app's signature pad with the mouse, and waits until it shows. */
+export const drawSignature = async (page) => {
+  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#signature-pad').boundingBox();
+  await page.mouse.move(pad.x + 20, pad.y + 110);
+  await page.mouse.down();
+  for (let i = 0; i <= 24; i++) {
+    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
+  }
+  await page.mouse.up();
+  await page.waitForFunction(() => (document.querySelector('#signature-pad path')?.getAttribute('d') || '').length > 40);
+};

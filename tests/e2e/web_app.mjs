@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, check, done, env, phase } from './harness.mjs';
+import { CHROMIUM, check, done, drawSignature, env, phase } from './harness.mjs';
 
 const APP = env('APP_URL');
 const SHOTS = env('SHOTS');
@@ -56,6 +56,19 @@ const listShownAfter = async (page) => {
   return page.evaluate(() => Math.round(performance.now()));
 };
 
+// Registers a household from the form; the new case's reference.
+const register = async (page, h) => {
+  await page.click('#nav-register');
+  await page.fill('#name-ar', h.name);
+  await page.fill('#civil-id', h.civilId);
+  await page.fill('#phone', h.phone);
+  await page.selectOption('#governorate', h.governorate);
+  await page.fill('#area', h.area);
+  await page.click('#register');
+  await page.waitForSelector('#case-title');
+  return (await page.textContent('#case-reference')).trim();
+};
+
 let { context, page } = await open();
 try {
   // Enrol: online once, from the server's own address.
@@ -92,16 +105,9 @@ try {
   await shot(page, 'web-02-offline-cases');
 
   // Register a household.
-  await page.click('#nav-register');
-  await page.fill('#name-ar', 'مريم حسن الرشيدي');
-  await page.fill('#name-en', 'Mariam Hasan Al-Rashidi');
-  await page.fill('#civil-id', env('CIVIL_ID'));
-  await page.fill('#phone', '99112233');
-  await page.selectOption('#governorate', 'jahra');
-  await page.fill('#area', 'الجهراء');
-  await page.click('#register');
-  await page.waitForSelector('#case-title');
-  const reference = (await page.textContent('#case-reference')).trim();
+  const reference = await register(page, {
+    name: 'مريم حسن الرشيدي', civilId: env('CIVIL_ID'), phone: '99112233', governorate: 'jahra', area: 'الجهراء',
+  });
 
   // The request.
   await page.click('#step-interview');
@@ -122,14 +128,7 @@ try {
 
   // The applicant signs the declaration.
   await page.click('#step-declaration');
-  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
-  const pad = await page.locator('#signature-pad').boundingBox();
-  await page.mouse.move(pad.x + 20, pad.y + 110);
-  await page.mouse.down();
-  for (let i = 0; i <= 24; i++) {
-    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
-  }
-  await page.mouse.up();
+  await drawSignature(page);
   await page.click('#signature-save');
   await page.waitForSelector('#signature-saved');
 
@@ -154,15 +153,9 @@ try {
   await second.waitForSelector('#unavailable', { timeout: 30000 });
   await shot(second, 'web-06-second-tab');
   // The first tab still reads and writes.
-  await page.click('#nav-register');
-  await page.fill('#name-ar', 'سعاد فهد المطيري');
-  await page.fill('#civil-id', env('CIVIL_ID_2'));
-  await page.fill('#phone', '99445566');
-  await page.selectOption('#governorate', 'mubarak-al-kabeer');
-  await page.fill('#area', 'القرين');
-  await page.click('#register');
-  await page.waitForSelector('#case-title');
-  const second_reference = (await page.textContent('#case-reference')).trim();
+  const secondReference = await register(page, {
+    name: 'سعاد فهد المطيري', civilId: env('CIVIL_ID_2'), phone: '99445566', governorate: 'mubarak-al-kabeer', area: 'القرين',
+  });
   await second.close();
   await phase(`RELAUNCHED ${reference}`, 'STARTED');
 
@@ -175,7 +168,7 @@ try {
   await page.waitForSelector('#browser-storage');
   console.error(`browser storage: ${(await page.textContent('#browser-storage')).trim()}`);
   await shot(page, 'web-07-synced');
-  await phase(`SYNCED ${reference} ${second_reference}`, 'CHECKED');
+  await phase(`SYNCED ${reference} ${secondReference}`, 'CHECKED');
 
   // HQ publishes a new version: the app offers it, and switches when asked.
   const sw = join(WEB_DIR, 'sw.js');
