@@ -11,11 +11,7 @@ use mandoob_shared::ids::{BranchCode, DeviceCode, UserId};
 use mandoob_shared::model::{Address, Member, Relation};
 use mandoob_shared::workflow::Role;
 use mandoob_sync_server::Settings;
-use mandoob_tests::{TestServer, seed_accounts, temp_dir, web_bundle};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use mandoob_tests::{TestServer, repo, seed_accounts, temp_dir, web_bundle};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_keeps_its_data_on_opfs_in_a_worker() -> anyhow::Result<()> {

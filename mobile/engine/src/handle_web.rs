@@ -63,9 +63,7 @@ impl Inbox {
     /// instead of waiting forever.
     fn unreadable(&self, text: &str, error: &serde_json::Error) {
         web_sys::console::error_1(&format!("unreadable message from the engine: {error}").into());
-        let id = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
+        let id = crate::worker_protocol::id_of(text);
         if let Some(answer) = id.and_then(|id| self.pending.borrow_mut().remove(&id)) {
             let _ = answer.send(Err(EngineError::Storage(format!(
                 "unreadable answer from the engine: {error}"

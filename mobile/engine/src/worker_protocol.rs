@@ -30,9 +30,17 @@ pub enum Message {
     Ready { ready: bool, error: Option<String> },
 }
 
+/// The `id` of a message that cannot be read whole, so that the call waiting for it can still
+/// be answered (with an error) instead of waiting forever.
+pub fn id_of(text: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Message, Request};
+    use super::{Message, Request, id_of};
     use crate::engine::{Command, EngineError, ListQuery, Reply};
 
     /// The JSON shapes the page's glue reads (handle_web.rs, tests/e2e/web).
@@ -81,6 +89,9 @@ mod tests {
         )
         .expect("request");
         assert!(matches!(request.command, Command::List(_)));
-        assert!(serde_json::from_str::<Request>(r#"{"id": 1, "command": "Explode"}"#).is_err());
+        let unknown = r#"{"id": 1, "command": "Explode"}"#;
+        assert!(serde_json::from_str::<Request>(unknown).is_err());
+        assert_eq!(id_of(unknown), Some(1), "its caller can still be answered");
+        assert_eq!(id_of("not json"), None);
     }
 }

@@ -85,10 +85,7 @@ pub async fn run_worker() {
                 Ok(r) => r,
                 Err(e) => {
                     // Answer the call the page waits for, if its id can be read.
-                    let id = serde_json::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64))
-                        .unwrap_or(0);
+                    let id = crate::protocol::id_of(&text).unwrap_or(0);
                     post(
                         &reply_scope,
                         &Message::Failed {
