@@ -79,6 +79,8 @@ fn engine_error_text(tr: &Translator, e: &AppError) -> Vec<String> {
             errors.iter().map(|e| tr.error(e)).collect()
         }
         AppError::Engine(EngineError::Refused(r)) => vec![tr.text(&r.label_key())],
+        AppError::Engine(EngineError::Frozen(_)) => vec![tr.text("error-frozen")],
+        AppError::Engine(EngineError::TooLarge(_)) => vec![tr.text("error-too-large")],
         AppError::Revoked => vec![tr.text("revoked-message")],
         other => vec![other.to_string()],
     }

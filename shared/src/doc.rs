@@ -42,6 +42,12 @@ pub enum DocError {
     /// There were no bytes at all.
     #[error("the case document is empty")]
     Empty,
+    /// The case file would not fit what a case document may contain ([`crate::schema`]).
+    #[error("{0}")]
+    Schema(crate::schema::SchemaError),
+    /// A conflict was to be resolved on a field that holds a single value.
+    #[error("the field at {0} holds a single value: there is no conflict to resolve")]
+    NotInConflict(FieldPath),
     /// The document says it was written by a newer version of the app.
     #[error("case file schema {found} is newer than this app understands ({supported})")]
     NewerSchema { found: u64, supported: u64 },
@@ -82,6 +88,7 @@ impl CaseDoc {
     pub fn create(case: &CaseFile, author: &Author) -> Result<Self, DocError> {
         let mut doc = AutoCommit::new();
         autosurgeon::reconcile(&mut doc, case)?;
+        crate::schema::check_document(&doc).map_err(DocError::Schema)?;
         let mut this = Self { doc };
         this.commit(author);
         Ok(this)
@@ -220,6 +227,8 @@ impl CaseDoc {
         }
         let mut target = AutoCommit::new();
         autosurgeon::reconcile(&mut target, &after)?;
+        // Nothing is written that the server would refuse for its shape.
+        crate::schema::check_document(&target).map_err(DocError::Schema)?;
         sync_map(&mut self.doc, &automerge::ROOT, &target, &automerge::ROOT)?;
         self.commit(author);
         // The document now shows exactly `after`: changed leaves were written, unchanged ones
@@ -323,8 +332,15 @@ impl CaseDoc {
             .unwrap_or_default())
     }
 
+    /// Whether the document fits what a case document may contain ([`crate::schema`]).
+    pub fn check_schema_full(&self) -> Result<(), crate::schema::SchemaError> {
+        crate::schema::check_document(&self.doc)
+    }
+
     /// Resolves a conflict by writing `value` over every concurrent value of the field at
     /// `path`. `value` is usually one of the [`ConflictValue::value`]s, or a combination.
+    /// Only a field that holds concurrent values can be resolved, and only with a value the
+    /// field may hold.
     pub fn resolve(
         &mut self,
         path: &FieldPath,
@@ -332,6 +348,9 @@ impl CaseDoc {
         author: &Author,
     ) -> Result<(), DocError> {
         let (obj, prop) = self.locate(path)?;
+        if self.doc.get_all(&obj, prop.clone())?.len() < 2 {
+            return Err(DocError::NotInConflict(path.clone()));
+        }
         let scalar = json_to_scalar(value).ok_or_else(|| DocError::NoSuchField(path.clone()))?;
         // Keep the field's automerge type (a timestamp stays a timestamp).
         let scalar = match (self.doc.get(&obj, prop.clone())?, scalar) {
@@ -345,11 +364,20 @@ impl CaseDoc {
             {
                 ScalarValue::Uint(n.unsigned_abs())
             }
+            (Some((Value::Scalar(cur), _)), ScalarValue::Int(n))
+                if matches!(cur.as_ref(), ScalarValue::F64(_)) =>
+            {
+                ScalarValue::F64(n as f64)
+            }
             (_, s) => s,
         };
         match prop {
             Prop::Map(key) => self.doc.put(&obj, key, scalar)?,
             Prop::Seq(index) => self.doc.put(&obj, index, scalar)?,
+        }
+        if let Err(e) = crate::schema::check_document(&self.doc) {
+            self.doc.rollback();
+            return Err(DocError::Schema(e));
         }
         self.commit(author);
         Ok(())

@@ -13,16 +13,20 @@
 //! - [`arabic`] and [`dedupe`]: search keys for Arabic names and duplicate candidates;
 //! - [`summary`]: what a case list needs of a case file (the server ships it with whole
 //!   documents);
+//! - [`schema`]: what a case document may contain (keys, types, sizes, formats, ranges);
+//! - [`history`]: what may change once written (the append-only rules, one table);
 //! - [`i18n`]: Fluent translations, Arabic first.
 
 pub mod arabic;
 pub mod catalog;
 pub mod dedupe;
 pub mod doc;
+pub mod history;
 pub mod i18n;
 pub mod ids;
 pub mod model;
 pub mod sample;
+pub mod schema;
 pub mod summary;
 pub mod sync;
 pub mod validate;

@@ -31,6 +31,10 @@ macro_rules! domain_enum {
             /// Every value, in display order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
+            /// The names the case document stores (autosurgeon writes a unit variant by its
+            /// Rust name), in the order of [`Self::ALL`]; [`crate::schema`] accepts only these.
+            pub const STORED: &'static [&'static str] = &[$(stringify!($variant)),+];
+
             /// The stable code of this value.
             pub fn code(self) -> &'static str {
                 match self { $(Self::$variant => $code),+ }

@@ -292,3 +292,30 @@ pub fn realistic_case(seed: u64) -> CaseFile {
     }];
     case
 }
+
+/// Names `user` as the author of everything in `case`, as if their device had made it (the
+/// server accepts a new record only from the account it names).
+pub fn attribute_to(case: &mut CaseFile, user: &UserId) {
+    case.created_by = user.clone();
+    for v in &mut case.visits {
+        v.by = user.clone();
+    }
+    for d in &mut case.documents {
+        d.captured_by = user.clone();
+    }
+    for c in &mut case.contacts {
+        c.by = user.clone();
+    }
+    for r in &mut case.referrals {
+        r.by = user.clone();
+    }
+    for s in &mut case.services {
+        s.by = user.clone();
+    }
+    for s in &mut case.surveys {
+        s.administered_by = user.clone();
+    }
+    for e in &mut case.events {
+        e.actor = user.clone();
+    }
+}

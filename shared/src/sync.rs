@@ -19,6 +19,14 @@ use crate::workflow::SlaPolicy;
 /// Bumped when the wire format changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 2;
 
+/// The most changes one sync request may push (all cases together); a device with more
+/// splits them over several requests.
+pub const MAX_PUSH_CHANGES: usize = 5_000;
+/// The most bytes of changes one sync request may push.
+pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
+/// The largest photo or signature a device may upload.
+pub const MAX_BLOB_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Encoded automerge bytes (a change, or a saved document).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

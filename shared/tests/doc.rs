@@ -210,9 +210,15 @@ fn garbage_and_foreign_documents_are_refused() {
 fn a_newer_schema_is_refused_not_misread() {
     let mut case = realistic_case(6);
     case.schema_version = SCHEMA_VERSION + 1;
-    let mut doc = CaseDoc::create(&case, &author("rep-1", 0)).expect("create");
+    // Written by a newer app (this one's `create` refuses a schema it does not know).
     assert!(matches!(
-        CaseDoc::load(&doc.save()),
+        CaseDoc::create(&case, &author("rep-1", 0)),
+        Err(DocError::Schema(_))
+    ));
+    let mut newer = automerge::AutoCommit::new();
+    autosurgeon::reconcile(&mut newer, &case).expect("reconcile");
+    assert!(matches!(
+        CaseDoc::load(&newer.save()),
         Err(DocError::NewerSchema { .. })
     ));
 }

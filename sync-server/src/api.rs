@@ -14,20 +14,22 @@ use sha2::{Digest, Sha256};
 use mandoob_shared::doc::CaseDoc;
 use mandoob_shared::ids::{DeviceCode, UserId};
 use mandoob_shared::sync::{self as wire, *};
-use mandoob_shared::workflow::Role;
 
 use crate::auth;
-use crate::authz;
 use crate::error::ApiError;
-use crate::storage::{AuthSession, BlobState, ImportedCase, Scope, Storage, UserRecord};
+use crate::push::{self, PushLookups, Pusher};
+use crate::storage::{
+    AuthSession, BlobAccess, BlobState, BlobViewer, ImportedCase, Scope, Storage, StorageError,
+    UploadPart, UserRecord,
+};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
-    /// Pushes are applied one at a time: each reads a case, checks and appends changes, and
-    /// writes its snapshot; serializing them keeps that read-check-write atomic.
-    pub push_lock: Arc<tokio::sync::Mutex<()>>,
+    /// One lock per case: a push reads the case, checks and appends changes and writes its
+    /// snapshot under it, so that read-check-write is atomic while other cases go on.
+    pub case_locks: Arc<crate::push::CaseLocks>,
     pub max_page: u32,
     /// Failed sign-ins per account (device API and console).
     pub sign_in_limiter: Arc<auth::SignInLimiter>,
@@ -65,9 +67,18 @@ impl FromRequestParts<AppState> for Authenticated {
 }
 
 fn scope_of(session: &AuthSession) -> Scope {
-    match session.user.role {
-        Role::Representative | Role::SocialResearcher => Scope::Branch(session.user.branch.clone()),
-        Role::Committee | Role::Administrator => Scope::All,
+    if push::branch_bound(session.user.role) {
+        Scope::Branch(session.user.branch.clone())
+    } else {
+        Scope::All
+    }
+}
+
+fn viewer_of(session: &AuthSession) -> BlobViewer {
+    BlobViewer {
+        device: session.device.clone(),
+        user: session.user.id.clone(),
+        scope: scope_of(session),
     }
 }
 
@@ -235,11 +246,22 @@ pub async fn sync(
     })?;
     let req: SyncRequest = wire::decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     wire::check_version(req.protocol).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    push::check_push_limits(&req.push).map_err(ApiError::TooLarge)?;
     let mut pushed = Vec::with_capacity(req.push.len());
     if !req.push.is_empty() {
-        let _guard = state.push_lock.lock().await;
+        let enrolled_at = state.storage.device_enrolled_at(&session.device).await?;
+        let viewer = viewer_of(&session);
         for doc in req.push {
-            pushed.push(push_one(&state, &session.user, Some(&session.device), doc).await?);
+            let _guard = state.case_locks.lock(&doc.case).await;
+            pushed.push(
+                push_one(
+                    &state,
+                    &session.user,
+                    Some((&session.device, enrolled_at, &viewer)),
+                    doc,
+                )
+                .await?,
+            );
         }
     }
     let scope = scope_of(&session);
@@ -316,34 +338,66 @@ pub async fn sync(
     })))
 }
 
+/// What a push's checks ask of storage, answered from a blocking thread.
+struct StorageLookups {
+    storage: Arc<dyn Storage>,
+    handle: tokio::runtime::Handle,
+    viewer: Option<BlobViewer>,
+}
+
+impl PushLookups for StorageLookups {
+    fn claim_actors(
+        &self,
+        actors: &[String],
+        user: &UserId,
+    ) -> Result<std::collections::HashMap<String, UserId>, StorageError> {
+        if actors.is_empty() {
+            return Ok(Default::default());
+        }
+        Ok(self
+            .handle
+            .block_on(self.storage.claim_actors(actors, user))?
+            .into_iter()
+            .collect())
+    }
+
+    fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError> {
+        match &self.viewer {
+            Some(viewer) => self
+                .handle
+                .block_on(self.storage.blob_access(sha256, viewer)),
+            // The console adds no photos; what HQ may read, it may refer to.
+            None => Ok(BlobAccess::Visible),
+        }
+    }
+}
+
 /// Checks and stores one case's changes, one change at a time, as made by `user` (pushed from
-/// `device`, or made on the server when `None`). The caller holds `state.push_lock`.
+/// a device: its code, enrolment time and view of the photos; or made on the server when
+/// `None`). The caller holds the case's lock (`state.case_locks`).
 pub(crate) async fn push_one(
     state: &AppState,
     user: &UserRecord,
-    device: Option<&DeviceCode>,
+    device: Option<(&DeviceCode, Option<i64>, &BlobViewer)>,
     push: PushDoc,
 ) -> Result<PushOutcome, ApiError> {
     let stored = state.storage.case(&push.case).await?;
-    let mut refused = Vec::new();
-    let mut accepted: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut count = 0u32;
-    let mut doc = match &stored {
-        Some(s) => CaseDoc::load(&s.snapshot).map_err(|e| ApiError::Internal(e.to_string()))?,
-        None => CaseDoc::empty(),
-    };
     if let Some(s) = &stored
-        && matches!(user.role, Role::Representative | Role::SocialResearcher)
+        && push::branch_bound(user.role)
         && s.branch != user.branch
     {
         // Not even a hint of what the case holds.
-        for c in &push.changes {
-            refused.push(refusal(
-                c,
-                "other-branch",
-                "this case belongs to another branch",
-            ));
-        }
+        let refused = push
+            .changes
+            .iter()
+            .map(|c| RefusedChange {
+                hash: automerge::Change::try_from(c.0.as_slice())
+                    .map(|c| c.hash().to_string())
+                    .unwrap_or_default(),
+                code: "other-branch".into(),
+                message: "this case belongs to another branch".into(),
+            })
+            .collect();
         return Ok(PushOutcome {
             case: push.case,
             accepted: 0,
@@ -351,118 +405,97 @@ pub(crate) async fn push_one(
             reset: None,
         });
     }
-    let mut before = match stored {
-        Some(_) => Some(
-            doc.read_with_conflicts()
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .0,
-        ),
-        None => None,
+    let lookups = StorageLookups {
+        storage: state.storage.clone(),
+        handle: tokio::runtime::Handle::current(),
+        viewer: device.map(|(_, _, v)| v.clone()),
     };
-    let mut conflicts = false;
-    for change in &push.changes {
-        let parsed = match automerge::Change::try_from(change.0.as_slice()) {
-            Ok(p) => p,
-            Err(e) => {
-                refused.push(refusal(
-                    change,
-                    "damaged",
-                    &format!("the change is damaged: {e}"),
-                ));
-                continue;
-            }
+    let enrolled_at = device.and_then(|(_, at, _)| at);
+    let user_owned = user.clone();
+    let case_id = push.case.clone();
+    // Loading, merging and reading documents is CPU work: off the async workers.
+    let (checked, push) = tokio::task::spawn_blocking(move || {
+        let pusher = Pusher {
+            user: &user_owned,
+            enrolled_at,
+            now: Utc::now().timestamp_millis(),
         };
-        let hash = parsed.hash();
-        if doc.has_change(&hash) {
-            count += 1;
-            continue;
-        }
-        let mut trial = doc.clone();
-        if trial
-            .apply_changes(std::slice::from_ref(&change.0))
-            .is_err()
-            || !trial.has_change(&hash)
-        {
-            refused.push(refusal(
-                change,
-                "missing-dependency",
-                "the change depends on a change the server does not have (or refused)",
-            ));
-            continue;
-        }
-        let (after, after_conflicts) = match trial.read_with_conflicts() {
-            Ok(a) => a,
-            Err(e) => {
-                refused.push(refusal(
-                    change,
-                    "invalid",
-                    &format!("not a valid case file: {e}"),
-                ));
-                continue;
-            }
-        };
-        if after.id != push.case {
-            refused.push(refusal(
-                change,
-                "wrong-case",
-                "the change belongs to another case",
-            ));
-            continue;
-        }
-        match authz::check(user, before.as_ref(), &after) {
-            Ok(()) => {
-                accepted.push((hash.to_string(), change.0.clone()));
-                count += 1;
-                doc = trial;
-                before = Some(after);
-                conflicts = after_conflicts;
-            }
-            Err(denied) => refused.push(refusal(change, denied.code, &denied.message)),
-        }
-    }
-    if !accepted.is_empty()
-        && let Some(case) = &before
+        let checked = push::check_push(
+            &pusher,
+            stored.as_ref().map(|s| s.snapshot.as_slice()),
+            &push,
+            &lookups,
+        );
+        (checked, push)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut checked = checked?;
+    if !checked.accepted.is_empty()
+        && let Some(case) = &checked.case
     {
-        let item = ImportedCase::of(case, conflicts, &mut doc, accepted);
-        state.storage.store_changes(item, device).await?;
+        let accepted = std::mem::take(&mut checked.accepted);
+        let item = ImportedCase::of(case, checked.conflicts, &mut checked.doc, accepted);
+        match push::check_document_size(&item.snapshot) {
+            Ok(()) => {
+                state
+                    .storage
+                    .store_changes(item, device.map(|(d, _, _)| d))
+                    .await?;
+            }
+            Err(message) => {
+                // Nothing of this push is kept: the device's copy goes back to the server's.
+                for (hash, _) in &item.changes {
+                    checked.refused.push(RefusedChange {
+                        hash: hash.clone(),
+                        code: "too-large".into(),
+                        message: message.clone(),
+                    });
+                }
+                checked.count = 0;
+                let stored = state.storage.case(&case_id).await?;
+                checked.doc = match stored {
+                    Some(s) => {
+                        CaseDoc::load(&s.snapshot).map_err(|e| ApiError::Internal(e.to_string()))?
+                    }
+                    None => CaseDoc::empty(),
+                };
+                checked.case = None;
+            }
+        }
     }
-    if !refused.is_empty() {
-        tracing::warn!(user = %user.id, case = %push.case, refused = refused.len(), "refused pushed changes");
+    if !checked.refused.is_empty() {
+        tracing::warn!(user = %user.id, case = %push.case, refused = checked.refused.len(), first = %checked.refused[0].code, "refused pushed changes");
     }
-    let reset = if refused.is_empty() || before.is_none() {
+    let exists = !checked.doc.heads().is_empty();
+    let reset = if checked.refused.is_empty() || !exists {
         None
     } else {
-        Some(wire::Bytes(doc.save()))
+        Some(wire::Bytes(checked.doc.save()))
     };
     Ok(PushOutcome {
         case: push.case,
-        accepted: count,
-        refused,
+        accepted: checked.count,
+        refused: checked.refused,
         reset,
     })
 }
 
-fn refusal(change: &wire::Bytes, code: &str, message: &str) -> RefusedChange {
-    let hash = automerge::Change::try_from(change.0.as_slice())
-        .map(|c| c.hash().to_string())
-        .unwrap_or_default();
-    RefusedChange {
-        hash,
-        code: code.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-/// `POST /api/v1/blobs/missing`: which of these the server does not have complete.
+/// `POST /api/v1/blobs/missing`: which of these this device has not uploaded yet, or cannot
+/// read (a photo's existence is not told outside the reader's scope).
 pub async fn missing_blobs(
     State(state): State<AppState>,
-    _auth: Authenticated,
+    Authenticated(session): Authenticated,
     Json(req): Json<MissingBlobs>,
 ) -> Result<Json<MissingBlobs>, ApiError> {
+    let viewer = viewer_of(&session);
     let mut missing = Vec::new();
     for sha in req.sha256.into_iter().take(10_000) {
+        if valid_sha(&sha).is_err() {
+            continue;
+        }
         if !matches!(
-            state.storage.blob_state(&sha).await?,
+            state.storage.blob_state(&sha, &viewer).await?,
             BlobState::Complete(_)
         ) {
             missing.push(sha);
@@ -472,11 +505,7 @@ pub async fn missing_blobs(
 }
 
 fn valid_sha(sha: &str) -> Result<(), ApiError> {
-    if sha.len() == 64
-        && sha
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    {
+    if mandoob_shared::schema::is_sha256(sha) {
         Ok(())
     } else {
         Err(ApiError::BadRequest(
@@ -485,14 +514,15 @@ fn valid_sha(sha: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `HEAD /api/v1/blobs/{sha}`: `Upload-Offset` says how much has arrived (resume from there).
+/// `HEAD /api/v1/blobs/{sha}`: `Upload-Offset` says how much of this device's upload has
+/// arrived (resume from there); 200 when the blob is complete and readable by the device.
 pub async fn blob_status(
     State(state): State<AppState>,
-    _auth: Authenticated,
+    Authenticated(session): Authenticated,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     valid_sha(&sha)?;
-    let (status, offset) = match state.storage.blob_state(&sha).await? {
+    let (status, offset) = match state.storage.blob_state(&sha, &viewer_of(&session)).await? {
         BlobState::Complete(n) => (StatusCode::OK, n),
         BlobState::Partial(n) => (StatusCode::NO_CONTENT, n),
         BlobState::Missing => (StatusCode::NO_CONTENT, 0),
@@ -504,15 +534,24 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64, ApiError> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ApiError::BadRequest(format!("the {name} header is required")))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("the {name} header is required (a whole number)"))
+        })
 }
 
-/// `PATCH /api/v1/blobs/{sha}` with `Upload-Offset` and `Upload-Length`: appends a part. The
-/// last part is verified against the name: a mismatch discards the upload (422).
+/// How long a partial upload is kept before it must start again.
+pub const UPLOAD_EXPIRY_MS: i64 = 24 * 60 * 60 * 1000;
+/// How many bytes of unfinished uploads one device may have at once.
+pub const UPLOAD_QUOTA_BYTES: u64 = 256 * 1024 * 1024;
+
+/// `PATCH /api/v1/blobs/{sha}` with `Upload-Offset` and `Upload-Length`: appends a part of
+/// this device's upload. The last part is verified against the name: a mismatch discards the
+/// upload (422). Uploads are per device, at most `MAX_BLOB_BYTES` each and
+/// `UPLOAD_QUOTA_BYTES` unfinished at once, and expire after a day.
 pub async fn blob_upload(
     State(state): State<AppState>,
-    _auth: Authenticated,
+    Authenticated(session): Authenticated,
     Path(sha): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -520,44 +559,76 @@ pub async fn blob_upload(
     valid_sha(&sha)?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
-    if let BlobState::Complete(n) = state.storage.blob_state(&sha).await? {
+    if total == 0 || total > wire::MAX_BLOB_BYTES {
+        return Err(ApiError::TooLarge(format!(
+            "Upload-Length must be from 1 to {} bytes",
+            wire::MAX_BLOB_BYTES
+        )));
+    }
+    let end = offset
+        .checked_add(body.len() as u64)
+        .filter(|end| *end <= total)
+        .ok_or_else(|| ApiError::BadRequest("the part goes past Upload-Length".into()))?;
+    let viewer = viewer_of(&session);
+    if let BlobState::Complete(n) = state.storage.blob_state(&sha, &viewer).await? {
         // Idempotent: a retried upload of a complete blob succeeds.
         return Ok((StatusCode::CREATED, [("upload-offset", n.to_string())]).into_response());
     }
-    if offset + body.len() as u64 > total {
-        return Err(ApiError::BadRequest(
-            "the part goes past Upload-Length".into(),
-        ));
-    }
-    let now = state.storage.append_blob(&sha, offset, &body).await?;
+    let now_ms = Utc::now().timestamp_millis();
+    state
+        .storage
+        .expire_uploads(now_ms - UPLOAD_EXPIRY_MS)
+        .await?;
+    let now = state
+        .storage
+        .append_blob(UploadPart {
+            sha256: &sha,
+            device: &session.device,
+            offset,
+            total,
+            bytes: &body,
+            now: now_ms,
+            quota: UPLOAD_QUOTA_BYTES,
+        })
+        .await
+        .map_err(|e| match e {
+            StorageError::Quota(m) => ApiError::TooManyRequests(m),
+            other => other.into(),
+        })?;
+    debug_assert_eq!(now, end);
     if now < total {
         return Ok((StatusCode::NO_CONTENT, [("upload-offset", now.to_string())]).into_response());
     }
     // Verified before it becomes visible: a blob is never served under a wrong name.
-    let bytes = state.storage.partial_blob(&sha).await?;
+    let bytes = state.storage.partial_blob(&sha, &session.device).await?;
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != sha {
-        state.storage.discard_blob(&sha).await?;
+        state.storage.discard_blob(&sha, &session.device).await?;
         return Err(ApiError::Unprocessable(format!(
             "the bytes do not match their name (their SHA-256 is {actual}); upload discarded"
         )));
     }
-    state.storage.complete_blob(&sha).await?;
+    state
+        .storage
+        .complete_blob(&sha, &session.device, &session.user.id)
+        .await?;
     Ok((StatusCode::CREATED, [("upload-offset", now.to_string())]).into_response())
 }
 
-/// `GET /api/v1/blobs/{sha}`: only to a reader of a case that refers to the blob (a branch's
-/// photos never reach another branch, whatever name is asked for).
+/// `GET /api/v1/blobs/{sha}`: only to a reader of a case that refers to the blob, or to the
+/// device that uploaded it (a branch's photos never reach another branch, whatever name is
+/// asked for).
 pub async fn blob_download(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     valid_sha(&sha)?;
-    if !state
+    if state
         .storage
-        .blob_in_scope(&sha, &scope_of(&session))
+        .blob_access(&sha, &viewer_of(&session))
         .await?
+        != BlobAccess::Visible
     {
         // The same answer as for a blob that does not exist: no hint that it does.
         return Err(ApiError::NotFound("no such blob"));

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use mandoob_shared::history;
+use mandoob_shared::ids::UserId;
 use mandoob_shared::model::CaseFile;
 use mandoob_shared::workflow::{self, Role};
 
@@ -25,8 +27,7 @@ fn deny(code: &'static str, message: impl Into<String>) -> Result<(), Denied> {
 
 /// Whether `user` may take the case from `before` (None: it did not exist) to `after`.
 pub fn check(user: &UserRecord, before: Option<&CaseFile>, after: &CaseFile) -> Result<(), Denied> {
-    let branch_bound = matches!(user.role, Role::Representative | Role::SocialResearcher);
-    if branch_bound && after.branch != user.branch {
+    if crate::push::branch_bound(user.role) && after.branch != user.branch {
         return deny(
             "other-branch",
             format!(
@@ -68,35 +69,19 @@ pub fn check(user: &UserRecord, before: Option<&CaseFile>, after: &CaseFile) -> 
                     "a case's id, reference, branch and creation cannot change",
                 );
             }
+            if let Err(v) = history::check(before, after) {
+                return deny(v.code, v.message);
+            }
             let old: BTreeMap<_, _> = before.events.iter().map(|e| (&e.id, e)).collect();
-            let new: BTreeMap<_, _> = after.events.iter().map(|e| (&e.id, e)).collect();
-            for (id, e) in &old {
-                if new.get(id) != Some(e) {
-                    return deny("history", "workflow events cannot be changed or removed");
-                }
-            }
-            for (id, e) in &new {
-                if !old.contains_key(id) {
+            for e in &after.events {
+                if !old.contains_key(&e.id) {
                     check_event(user, e)?;
-                }
-            }
-            if user.role == Role::Representative {
-                for r in &after.referrals {
-                    let prior = before.referrals.iter().find(|p| p.id == r.id);
-                    let answer_changed = match prior {
-                        Some(p) => p.answer != r.answer || p.answered_by != r.answered_by,
-                        None => r.answer.is_some(),
-                    };
-                    if answer_changed {
-                        return deny(
-                            "not-permitted",
-                            "only the social-research officer answers a referral",
-                        );
-                    }
                 }
             }
         }
     }
+    check_referral_answers(user, before, after)?;
+    check_attribution(user, before, after)?;
     Ok(())
 }
 
@@ -112,6 +97,93 @@ fn check_event(user: &UserRecord, e: &mandoob_shared::model::WorkflowEvent) -> R
             "not-permitted",
             format!("a {} may not record {}", user.role.code(), e.kind.code()),
         );
+    }
+    Ok(())
+}
+
+/// A referral is answered only by the social-research officer (or an administrator), in their
+/// own name; an answer, once given, is history (see `history`).
+fn check_referral_answers(
+    user: &UserRecord,
+    before: Option<&CaseFile>,
+    after: &CaseFile,
+) -> Result<(), Denied> {
+    for r in &after.referrals {
+        let prior = before.and_then(|b| b.referrals.iter().find(|p| p.id == r.id));
+        let changed = match prior {
+            Some(p) => {
+                p.answer != r.answer
+                    || p.answered_by != r.answered_by
+                    || p.answered_at != r.answered_at
+            }
+            None => r.answer.is_some() || r.answered_by.is_some() || r.answered_at.is_some(),
+        };
+        if !changed {
+            continue;
+        }
+        if !matches!(user.role, Role::SocialResearcher | Role::Administrator) {
+            return deny(
+                "not-permitted",
+                "only the social-research officer answers a referral",
+            );
+        }
+        if r.answered_by.as_ref() != Some(&user.id)
+            || r.answer.as_deref().is_none_or(|a| a.trim().is_empty())
+            || r.answered_at.is_none()
+        {
+            return deny(
+                "identity",
+                "a referral's answer must be written, dated and signed by the signed-in officer",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Records name who made them: a new visit, document, contact, referral, service or survey
+/// names the signed-in account, and nobody rewrites who made an existing one.
+fn check_attribution(
+    user: &UserRecord,
+    before: Option<&CaseFile>,
+    after: &CaseFile,
+) -> Result<(), Denied> {
+    fn authors<'a>(case: &'a CaseFile) -> Vec<(&'a str, &'a UserId)> {
+        let mut out = Vec::new();
+        out.extend(case.visits.iter().map(|v| (v.id.as_str(), &v.by)));
+        out.extend(
+            case.documents
+                .iter()
+                .map(|d| (d.id.as_str(), &d.captured_by)),
+        );
+        out.extend(case.contacts.iter().map(|c| (c.id.as_str(), &c.by)));
+        out.extend(case.referrals.iter().map(|r| (r.id.as_str(), &r.by)));
+        out.extend(case.services.iter().map(|s| (s.id.as_str(), &s.by)));
+        out.extend(
+            case.surveys
+                .iter()
+                .map(|s| (s.id.as_str(), &s.administered_by)),
+        );
+        out
+    }
+    let old: BTreeMap<&str, &UserId> = before
+        .map(authors)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    for (id, by) in authors(after) {
+        match old.get(id) {
+            Some(prior) if *prior != by => {
+                return deny("identity", "who made a record cannot be rewritten");
+            }
+            Some(_) => {}
+            None if by != &user.id => {
+                return deny(
+                    "identity",
+                    "a new record must name the signed-in account as its author",
+                );
+            }
+            None => {}
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod authz;
 pub mod console;
 pub mod error;
+pub mod push;
 pub mod report;
 pub mod settings;
 pub mod storage;
@@ -59,7 +60,7 @@ async fn healthz() -> Json<Health> {
 pub fn state(storage: Arc<dyn Storage>, settings: &Settings) -> AppState {
     AppState {
         storage,
-        push_lock: Arc::new(tokio::sync::Mutex::new(())),
+        case_locks: Arc::new(push::CaseLocks::default()),
         max_page: settings.max_page,
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
     }

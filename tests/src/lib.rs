@@ -178,16 +178,17 @@ pub fn submitted_case(
     use mandoob_shared::ids::Timestamp;
     let mut case = mandoob_shared::sample::realistic_case(seed);
     let user = device.login.user.clone();
-    case.created_by = user.clone();
+    mandoob_shared::sample::attribute_to(&mut case, &user);
     case.branch = device.login.branch.clone();
     let submitted = Timestamp::new(chrono::Utc::now() - chrono::Duration::days(days_ago));
     for e in &mut case.events {
-        e.actor = user.clone();
         e.at = submitted;
     }
+    // The change is made now (the server refuses changes dated before the device's
+    // enrolment); the events inside it say when the steps were taken.
     let author = Author {
         user,
-        at: case.created_at,
+        at: Timestamp::now(),
     };
     let mut doc = CaseDoc::create(&case, &author).expect("create");
     device.engine.import_case(&mut doc, true).expect("import")

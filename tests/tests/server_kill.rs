@@ -87,11 +87,8 @@ async fn killed_server_loses_nothing_acknowledged() -> anyhow::Result<()> {
         for _ in 0..40 {
             seed += 1;
             let mut case = realistic_case(seed);
-            case.created_by = user.clone();
+            mandoob_shared::sample::attribute_to(&mut case, &user);
             case.branch = device.login.branch.clone();
-            for e in &mut case.events {
-                e.actor = user.clone();
-            }
             let author = Author {
                 user: user.clone(),
                 at: Timestamp::now(),

@@ -13,14 +13,11 @@ use mandoob_tests::{Device, TestServer};
 fn import_sample(device: &mut Device, seed: u64) -> CaseId {
     let mut case = realistic_case(seed);
     let user = device.login.user.clone();
-    case.created_by = user.clone();
+    mandoob_shared::sample::attribute_to(&mut case, &user);
     case.branch = device.login.branch.clone();
-    for e in &mut case.events {
-        e.actor = user.clone();
-    }
     let author = Author {
         user,
-        at: case.created_at,
+        at: Timestamp::now(),
     };
     let mut doc = CaseDoc::create(&case, &author).expect("create");
     device.engine.import_case(&mut doc, true).expect("import")

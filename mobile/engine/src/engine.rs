@@ -274,6 +274,13 @@ pub enum EngineError {
     Refused(Refusal),
     #[error("the photo cannot be used: {0}")]
     Photo(String),
+    /// The edit would change what is frozen once written (`mandoob_shared::history`).
+    #[error("{0}")]
+    Frozen(String),
+    /// The edit would not fit what a case file may contain (`mandoob_shared::schema`): a text
+    /// too long, a list too long.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("storage error: {0}")]
     Storage(String),
 }
@@ -289,7 +296,10 @@ impl From<StoreError> for EngineError {
 
 impl From<mandoob_shared::DocError> for EngineError {
     fn from(e: mandoob_shared::DocError) -> Self {
-        EngineError::Storage(e.to_string())
+        match e {
+            mandoob_shared::DocError::Schema(e) => EngineError::TooLarge(e.to_string()),
+            other => EngineError::Storage(other.to_string()),
+        }
     }
 }
 
@@ -645,7 +655,20 @@ impl Engine {
         let before = doc.clone();
         let heads = doc.heads();
         let result = (|| -> Result<bool, EngineError> {
-            let Some(case) = doc.edit(&author, f)? else {
+            // What the server would refuse as a rewrite of history is not written here either.
+            let mut frozen = None;
+            let edited = doc.edit(&author, |c| {
+                let before = c.clone();
+                f(c);
+                if let Err(v) = mandoob_shared::history::check(&before, c) {
+                    *c = before;
+                    frozen = Some(v);
+                }
+            })?;
+            if let Some(v) = frozen {
+                return Err(EngineError::Frozen(v.message));
+            }
+            let Some(case) = edited else {
                 return Ok(false);
             };
             let changes = doc.changes_since(&heads);

@@ -73,6 +73,22 @@ type Preloaded = Result<(CaseDoc, Indexed), mandoob_shared::DocError>;
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
     heads: HashMap<CaseId, Vec<ChangeHash>>,
+    /// Some local changes did not fit this request's limits: sync again to push them.
+    left_behind: bool,
+}
+
+/// The heads a replica has after `known` and then `changes` (in causal order).
+fn heads_after(known: &[ChangeHash], changes: &[Vec<u8>]) -> Vec<ChangeHash> {
+    let mut heads: Vec<ChangeHash> = known.to_vec();
+    for bytes in changes {
+        if let Ok(c) = automerge::Change::try_from(bytes.as_slice()) {
+            heads.retain(|h| !c.deps().contains(h));
+            heads.push(c.hash());
+        }
+    }
+    heads.sort();
+    heads.dedup();
+    heads
 }
 
 fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
@@ -127,12 +143,48 @@ impl Engine {
         };
         let mut push = Vec::new();
         let mut in_flight = InFlight::default();
+        // The server takes at most so many changes and bytes per request: push a prefix of
+        // the work (whole cases first, then the causal prefix of a large one) and the rest in
+        // the next request of the same sync.
+        let (mut room_changes, mut room_bytes) = (wire::MAX_PUSH_CHANGES, wire::MAX_PUSH_BYTES);
         for id in unsynced {
+            if room_changes == 0 {
+                in_flight.left_behind = true;
+                break;
+            }
             let known = self.server_heads(&id)?;
             let mut doc = self.store().load_doc(&id)?;
-            let changes = doc.changes_since(&known);
+            let mut changes = doc.changes_since(&known);
+            let mut fits = 0;
+            let mut bytes = 0;
+            for c in &changes {
+                if fits == room_changes || bytes + c.len() > room_bytes {
+                    break;
+                }
+                fits += 1;
+                bytes += c.len();
+            }
+            if fits == 0 && !changes.is_empty() {
+                if push.is_empty() {
+                    // A single change over the byte limit: sent alone, the server says why.
+                    fits = 1;
+                } else {
+                    in_flight.left_behind = true;
+                    break;
+                }
+            }
+            room_changes = room_changes.saturating_sub(fits);
+            room_bytes = room_bytes.saturating_sub(bytes);
             let case = CaseId::new(id);
-            in_flight.heads.insert(case.clone(), doc.heads());
+            if fits < changes.len() {
+                changes.truncate(fits);
+                in_flight
+                    .heads
+                    .insert(case.clone(), heads_after(&known, &changes));
+                in_flight.left_behind = true;
+            } else {
+                in_flight.heads.insert(case.clone(), doc.heads());
+            }
             if !changes.is_empty() {
                 push.push(PushDoc {
                     case,
@@ -158,7 +210,7 @@ impl Engine {
         }
         let in_flight = self.take_in_flight();
         let mut summary = SyncSummary {
-            more: response.more,
+            more: response.more || in_flight.left_behind,
             ..SyncSummary::default()
         };
         let sla = self.sla().clone();

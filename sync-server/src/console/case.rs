@@ -36,6 +36,10 @@ fn notice_key(key: &str) -> Option<&str> {
 /// The stored case, if it exists and is in the user's scope.
 async fn load(state: &AppState, cx: &Console, id: &str) -> Result<CaseDoc, Response> {
     let not_found = || message_page(cx.lang, StatusCode::NOT_FOUND, "console-no-such-case");
+    // Case ids are UUIDs (the schema refuses any other): nothing else reaches a link or a form.
+    if !mandoob_shared::schema::is_uuid(id) {
+        return Err(not_found());
+    }
     let stored = state
         .storage
         .case(&CaseId::new(id))
@@ -396,7 +400,7 @@ async fn change_case(
     id: &str,
     edit: impl FnOnce(&mut CaseDoc, &Author) -> Result<(), DocError>,
 ) -> Result<(), Response> {
-    let _guard = state.push_lock.lock().await;
+    let _guard = state.case_locks.lock(&CaseId::new(id)).await;
     let mut doc = load(state, cx, id).await?;
     let before = doc.heads();
     let author = Author {
@@ -404,8 +408,8 @@ async fn change_case(
         at: Timestamp::now(),
     };
     edit(&mut doc, &author).map_err(|e| {
-        tracing::warn!(case = id, error = %e, "console edit failed");
-        message_page(cx.lang, StatusCode::UNPROCESSABLE_ENTITY, "console-failed")
+        tracing::warn!(case = id, error = %e, "console edit refused");
+        message_page(cx.lang, StatusCode::UNPROCESSABLE_ENTITY, "console-refused")
     })?;
     let changes = doc.changes_since(&before);
     if changes.is_empty() {
@@ -525,7 +529,17 @@ pub async fn resolve(
         ));
     };
     let reference = {
-        let doc = load(&state, &cx, &id).await?;
+        let mut doc = load(&state, &cx, &id).await?;
+        // "Keep this value" is for a field that really holds concurrent values, nothing else.
+        if doc
+            .conflicts_at(&path)
+            .map_or(true, |values| values.len() < 2)
+        {
+            return Ok(Redirect::to(&format!(
+                "/console/cases/{id}?error=console-not-in-conflict#conflicts"
+            ))
+            .into_response());
+        }
         doc.read_with_conflicts()
             .map(|(c, _)| c.reference.as_str().to_owned())
             .unwrap_or_default()

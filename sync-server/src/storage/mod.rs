@@ -22,6 +22,9 @@ pub enum StorageError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A device's limit (its uploads in progress) would be passed.
+    #[error("{0}")]
+    Quota(String),
     #[error(
         "the database was written by a newer server (schema {found}, this server knows {known})"
     )]
@@ -156,7 +159,44 @@ pub struct ReportRows {
     pub services: Vec<ServiceRow>,
 }
 
-/// How much of a blob has arrived.
+/// Who asks about a blob: the device, its account, and the cases it may read. Whether a blob
+/// exists is told only to a viewer who may read it (a case in its scope refers to it, or this
+/// device or account uploaded it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobViewer {
+    pub device: DeviceCode,
+    pub user: UserId,
+    pub scope: Scope,
+}
+
+/// Whether a blob is on the server, as one viewer may know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobAccess {
+    /// Not on the server (a device may refer to it, then upload it).
+    Missing,
+    /// On the server and readable by the viewer.
+    Visible,
+    /// On the server, but not the viewer's: it may not refer to it, and is not told it exists.
+    Hidden,
+}
+
+/// A part of an upload, as the device sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPart<'a> {
+    pub sha256: &'a str,
+    pub device: &'a DeviceCode,
+    /// Where the part starts (must be what has arrived so far).
+    pub offset: u64,
+    /// The whole blob's length, as announced.
+    pub total: u64,
+    pub bytes: &'a [u8],
+    pub now: i64,
+    /// How many bytes of unfinished uploads the device may have at once.
+    pub quota: u64,
+}
+
+/// How much of a blob has arrived (for one viewer: another device's partial upload is not
+/// this one's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlobState {
     Missing,
@@ -215,21 +255,51 @@ pub trait Storage: Send + Sync + 'static {
     /// The highest sequence number stored.
     async fn head_sequence(&self) -> Result<u64, StorageError>;
 
+    // -- authors --
+    /// Binds each automerge actor not yet bound to `user` (a replica's changes are one
+    /// account's), and returns every actor's account.
+    async fn claim_actors(
+        &self,
+        actors: &[String],
+        user: &UserId,
+    ) -> Result<Vec<(String, UserId)>, StorageError>;
+    /// When a device was enrolled (milliseconds), if it exists.
+    async fn device_enrolled_at(&self, device: &DeviceCode) -> Result<Option<i64>, StorageError>;
+
     // -- blobs --
-    async fn blob_state(&self, sha256: &str) -> Result<BlobState, StorageError>;
-    /// Appends bytes at `offset` (which must be the current length) to a partial upload.
-    async fn append_blob(
+    /// How much of a blob has arrived, as `viewer` may know it.
+    async fn blob_state(
         &self,
         sha256: &str,
-        offset: u64,
-        bytes: &[u8],
-    ) -> Result<u64, StorageError>;
-    /// The bytes of a partial upload, in order.
-    async fn partial_blob(&self, sha256: &str) -> Result<Vec<u8>, StorageError>;
-    /// Marks an upload complete (after the caller verified the hash).
-    async fn complete_blob(&self, sha256: &str) -> Result<(), StorageError>;
-    /// Drops a partial upload (its bytes did not match its name).
-    async fn discard_blob(&self, sha256: &str) -> Result<(), StorageError>;
+        viewer: &BlobViewer,
+    ) -> Result<BlobState, StorageError>;
+    /// Whether a complete blob is on the server and readable by `viewer`.
+    async fn blob_access(
+        &self,
+        sha256: &str,
+        viewer: &BlobViewer,
+    ) -> Result<BlobAccess, StorageError>;
+    /// Appends a part of a device's upload (the offset must be what has arrived so far).
+    /// Returns how much has arrived.
+    async fn append_blob(&self, part: UploadPart<'_>) -> Result<u64, StorageError>;
+    /// The bytes of a device's partial upload, in order.
+    async fn partial_blob(
+        &self,
+        sha256: &str,
+        device: &DeviceCode,
+    ) -> Result<Vec<u8>, StorageError>;
+    /// Marks a device's upload complete (after the caller verified the hash); the device and
+    /// its account may refer to it from then on.
+    async fn complete_blob(
+        &self,
+        sha256: &str,
+        device: &DeviceCode,
+        user: &UserId,
+    ) -> Result<(), StorageError>;
+    /// Drops a device's partial upload (its bytes did not match its name).
+    async fn discard_blob(&self, sha256: &str, device: &DeviceCode) -> Result<(), StorageError>;
+    /// Drops every partial upload started before `before` (milliseconds); returns how many.
+    async fn expire_uploads(&self, before: i64) -> Result<u64, StorageError>;
     async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Whether a case in `scope` refers to this blob (so a reader in that scope may fetch it).
     async fn blob_in_scope(&self, sha256: &str, scope: &Scope) -> Result<bool, StorageError>;

@@ -167,6 +167,40 @@ const MIGRATIONS: &[&str] = &[
         retired INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     ",
+    // 7: the sync boundary trusts no device (issue 13). Which account each automerge actor
+    // writes for (filled from the stored changes by `backfill_actors`); partial uploads per
+    // device, with their announced length and start (quotas and expiry; uploads in progress
+    // before this migration start again); who uploaded each complete blob.
+    "
+    CREATE TABLE actors (
+        actor TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    DROP TABLE blob_parts;
+    CREATE TABLE blob_parts (
+        sha256 TEXT NOT NULL,
+        device TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (sha256, device, offset)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE blob_uploads (
+        sha256 TEXT NOT NULL,
+        device TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        PRIMARY KEY (sha256, device)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX blob_uploads_by_device ON blob_uploads(device);
+    CREATE INDEX blob_uploads_by_start ON blob_uploads(started_at);
+    CREATE TABLE blob_owners (
+        sha256 TEXT NOT NULL,
+        device TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (sha256, device)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX blob_owners_by_user ON blob_owners(user_id, sha256);
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -185,6 +219,24 @@ fn backfill_case_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
             continue;
         };
         write_case_blobs(tx, &id, &branch, &case.blob_refs())?;
+    }
+    Ok(())
+}
+
+/// Migration 7 adds `actors`: each actor of a stored change is bound to the account its first
+/// change names (its message), so nobody can write later as that replica. A change without a
+/// message binds its actor to nobody (an empty id no account has).
+fn backfill_actors(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut insert =
+        tx.prepare("INSERT INTO actors (actor, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+    let mut stmt = tx.prepare("SELECT bytes FROM changes ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let bytes: Vec<u8> = row.get(0)?;
+        if let Ok(change) = automerge::Change::try_from(bytes.as_slice()) {
+            let author = change.message().unwrap_or_default().to_owned();
+            insert.execute(params![change.actor_id().to_hex_string(), author])?;
+        }
     }
     Ok(())
 }
@@ -364,6 +416,45 @@ fn write_case_blobs(
     Ok(())
 }
 
+/// The length of a complete blob that `viewer` may read: a case in its scope refers to it, or
+/// its device or account uploaded it.
+fn visible_length(c: &Connection, sha: &str, viewer: &BlobViewer) -> rusqlite::Result<Option<u64>> {
+    let (filter, arg) = scope_sql(&viewer.scope);
+    let sql = format!(
+        "SELECT length(b.bytes) FROM blobs b WHERE b.sha256 = ?2 AND (
+            EXISTS (SELECT 1 FROM case_blobs WHERE sha256 = ?2 AND ({filter}))
+            OR EXISTS (SELECT 1 FROM blob_owners WHERE sha256 = ?2 AND (device = ?3 OR user_id = ?4)))"
+    );
+    c.prepare_cached(&sql)?
+        .query_row(
+            params![arg, sha, viewer.device.as_str(), viewer.user.as_str()],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        .map(|n| n.map(|n| n as u64))
+}
+
+/// A refused write, reported as a conflict (the caller's state disagrees with the server's).
+fn refusal(message: String) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+        Some(message),
+    )
+}
+
+const QUOTA_PREFIX: &str = "quota: ";
+
+#[derive(Debug)]
+struct QuotaExceeded(String);
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{QUOTA_PREFIX}{}", self.0)
+    }
+}
+
+impl std::error::Error for QuotaExceeded {}
+
 /// SQLite storage.
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
@@ -413,6 +504,7 @@ impl SqliteStorage {
                 3 => backfill_case_blobs(&tx).map_err(db)?,
                 4 => backfill_summaries(&tx).map_err(db)?,
                 5 => backfill_reports(&tx).map_err(db)?,
+                7 => backfill_actors(&tx).map_err(db)?,
                 _ => {}
             }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
@@ -750,22 +842,60 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn blob_state(&self, sha256: &str) -> Result<BlobState, StorageError> {
-        let sha = sha256.to_owned();
+    async fn claim_actors(
+        &self,
+        actors: &[String],
+        user: &UserId,
+    ) -> Result<Vec<(String, UserId)>, StorageError> {
+        let (actors, user) = (actors.to_vec(), user.as_str().to_owned());
         self.run(move |c| {
-            if let Some(len) = c
-                .query_row(
-                    "SELECT length(bytes) FROM blobs WHERE sha256 = ?1",
-                    [&sha],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
+            let tx = c.transaction()?;
+            let mut owners = Vec::with_capacity(actors.len());
             {
-                return Ok(BlobState::Complete(len as u64));
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO actors (actor, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )?;
+                let mut select =
+                    tx.prepare_cached("SELECT user_id FROM actors WHERE actor = ?1")?;
+                for actor in actors {
+                    insert.execute(params![actor, user])?;
+                    let owner: String = select.query_row([&actor], |r| r.get(0))?;
+                    owners.push((actor, UserId::new(owner)));
+                }
+            }
+            tx.commit()?;
+            Ok(owners)
+        })
+        .await
+    }
+
+    async fn device_enrolled_at(&self, device: &DeviceCode) -> Result<Option<i64>, StorageError> {
+        let code = device.as_str().to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT created_at FROM devices WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn blob_state(
+        &self,
+        sha256: &str,
+        viewer: &BlobViewer,
+    ) -> Result<BlobState, StorageError> {
+        let sha = sha256.to_owned();
+        let viewer = viewer.clone();
+        self.run(move |c| {
+            if let Some(len) = visible_length(c, &sha, &viewer)? {
+                return Ok(BlobState::Complete(len));
             }
             let partial: i64 = c.query_row(
-                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1",
-                [&sha],
+                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
+                params![sha, viewer.device.as_str()],
                 |r| r.get(0),
             )?;
             Ok(if partial > 0 {
@@ -777,43 +907,108 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn append_blob(
+    async fn blob_access(
         &self,
         sha256: &str,
-        offset: u64,
-        bytes: &[u8],
-    ) -> Result<u64, StorageError> {
-        let (sha, bytes) = (sha256.to_owned(), bytes.to_vec());
+        viewer: &BlobViewer,
+    ) -> Result<BlobAccess, StorageError> {
+        let sha = sha256.to_owned();
+        let viewer = viewer.clone();
         self.run(move |c| {
-            let tx = c.transaction()?;
-            let have: i64 = tx.query_row(
-                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1",
+            let exists: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)",
                 [&sha],
                 |r| r.get(0),
             )?;
+            Ok(if !exists {
+                BlobAccess::Missing
+            } else if visible_length(c, &sha, &viewer)?.is_some() {
+                BlobAccess::Visible
+            } else {
+                BlobAccess::Hidden
+            })
+        })
+        .await
+    }
+
+    async fn append_blob(&self, part: UploadPart<'_>) -> Result<u64, StorageError> {
+        let (sha, device, bytes) = (
+            part.sha256.to_owned(),
+            part.device.as_str().to_owned(),
+            part.bytes.to_vec(),
+        );
+        let (offset, total, now, quota) = (part.offset, part.total, part.now, part.quota);
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let announced: Option<i64> = tx
+                .query_row(
+                    "SELECT length FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
+                    params![sha, device],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match announced {
+                Some(len) if len as u64 != total => {
+                    return Err(refusal(format!(
+                        "this upload was started with Upload-Length {len}, not {total}"
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    let pending: i64 = tx.query_row(
+                        "SELECT coalesce(sum(length), 0) FROM blob_uploads WHERE device = ?1",
+                        [&device],
+                        |r| r.get(0),
+                    )?;
+                    if pending as u64 + total > quota {
+                        return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                            QuotaExceeded(format!(
+                                "this device has {pending} bytes of unfinished uploads; finish them or wait for them to expire (at most {quota} at once)"
+                            )),
+                        )));
+                    }
+                    tx.execute(
+                        "INSERT INTO blob_uploads (sha256, device, length, started_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![sha, device, total as i64, now],
+                    )?;
+                }
+            }
+            let have: i64 = tx.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
+                params![sha, device],
+                |r| r.get(0),
+            )?;
             if have as u64 != offset {
-                return Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
-                    Some(format!("upload is at byte {have}, not {offset}")),
-                ));
+                return Err(refusal(format!("upload is at byte {have}, not {offset}")));
             }
             tx.execute(
-                "INSERT INTO blob_parts (sha256, offset, bytes) VALUES (?1, ?2, ?3)",
-                params![sha, offset as i64, bytes],
+                "INSERT INTO blob_parts (sha256, device, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![sha, device, offset as i64, bytes],
             )?;
             tx.commit()?;
             Ok(have as u64 + bytes.len() as u64)
         })
         .await
+        .map_err(|e| match e {
+            StorageError::Database(m) if m.starts_with(QUOTA_PREFIX) => {
+                StorageError::Quota(m[QUOTA_PREFIX.len()..].to_owned())
+            }
+            other => other,
+        })
     }
 
-    async fn partial_blob(&self, sha256: &str) -> Result<Vec<u8>, StorageError> {
-        let sha = sha256.to_owned();
+    async fn partial_blob(
+        &self,
+        sha256: &str,
+        device: &DeviceCode,
+    ) -> Result<Vec<u8>, StorageError> {
+        let (sha, device) = (sha256.to_owned(), device.as_str().to_owned());
         self.run(move |c| {
             let mut all = Vec::new();
-            let mut stmt =
-                c.prepare("SELECT bytes FROM blob_parts WHERE sha256 = ?1 ORDER BY offset")?;
-            for part in stmt.query_map([&sha], |r| r.get::<_, Vec<u8>>(0))? {
+            let mut stmt = c.prepare(
+                "SELECT bytes FROM blob_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset",
+            )?;
+            for part in stmt.query_map(params![sha, device], |r| r.get::<_, Vec<u8>>(0))? {
                 all.extend(part?);
             }
             Ok(all)
@@ -821,15 +1016,25 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn complete_blob(&self, sha256: &str) -> Result<(), StorageError> {
-        let sha = sha256.to_owned();
+    async fn complete_blob(
+        &self,
+        sha256: &str,
+        device: &DeviceCode,
+        user: &UserId,
+    ) -> Result<(), StorageError> {
+        let (sha, device, user) = (
+            sha256.to_owned(),
+            device.as_str().to_owned(),
+            user.as_str().to_owned(),
+        );
         self.run(move |c| {
             let tx = c.transaction()?;
             let mut all = Vec::new();
             {
-                let mut stmt =
-                    tx.prepare("SELECT bytes FROM blob_parts WHERE sha256 = ?1 ORDER BY offset")?;
-                for part in stmt.query_map([&sha], |r| r.get::<_, Vec<u8>>(0))? {
+                let mut stmt = tx.prepare(
+                    "SELECT bytes FROM blob_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset",
+                )?;
+                for part in stmt.query_map(params![sha, device], |r| r.get::<_, Vec<u8>>(0))? {
                     all.extend(part?);
                 }
             }
@@ -837,17 +1042,51 @@ impl Storage for SqliteStorage {
                 "INSERT INTO blobs (sha256, bytes) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
                 params![sha, all],
             )?;
-            tx.execute("DELETE FROM blob_parts WHERE sha256 = ?1", [&sha])?;
+            tx.execute(
+                "INSERT INTO blob_owners (sha256, device, user_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![sha, device, user],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
+                params![sha, device],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
+                params![sha, device],
+            )?;
             tx.commit()
         })
         .await
     }
 
-    async fn discard_blob(&self, sha256: &str) -> Result<(), StorageError> {
-        let sha = sha256.to_owned();
+    async fn discard_blob(&self, sha256: &str, device: &DeviceCode) -> Result<(), StorageError> {
+        let (sha, device) = (sha256.to_owned(), device.as_str().to_owned());
         self.run(move |c| {
-            c.execute("DELETE FROM blob_parts WHERE sha256 = ?1", [sha])
-                .map(|_| ())
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
+                params![sha, device],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
+                params![sha, device],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn expire_uploads(&self, before: i64) -> Result<u64, StorageError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM blob_parts WHERE (sha256, device) IN
+                   (SELECT sha256, device FROM blob_uploads WHERE started_at < ?1)",
+                [before],
+            )?;
+            let n = tx.execute("DELETE FROM blob_uploads WHERE started_at < ?1", [before])?;
+            tx.commit()?;
+            Ok(n as u64)
         })
         .await
     }

@@ -1,0 +1,365 @@
+//! The one way a change enters the store: a pushed case's changes checked one at a time,
+//! against what a case may contain ([`mandoob_shared::schema`]), what may change once written
+//! ([`mandoob_shared::history`]), what this person may do ([`crate::authz`]), who wrote the
+//! change and when, and which photos they may refer to.
+//!
+//! [`check_push`] is pure (no IO, no async): what it needs from storage comes through
+//! [`PushLookups`], so the fuzz target and the property tests drive exactly the code the
+//! server runs. The caller holds the case's lock ([`CaseLocks`]) from reading the stored case
+//! to storing the accepted changes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use automerge::ChangeHash;
+use mandoob_shared::doc::CaseDoc;
+use mandoob_shared::ids::{CaseId, UserId};
+use mandoob_shared::model::CaseFile;
+use mandoob_shared::sync::{self as wire, PushDoc, RefusedChange};
+use mandoob_shared::workflow::Role;
+
+use crate::authz;
+use crate::storage::{BlobAccess, StorageError, UserRecord};
+
+/// How far a change's time may be ahead of the server's clock, or before the device's
+/// enrolment (clocks of phones drift a little).
+pub const CLOCK_SKEW_MS: i64 = 15 * 60 * 1000;
+
+/// The largest compacted case document the server keeps (its whole history included).
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Who pushes: the signed-in account, and when the pushing device was enrolled (`None` for a
+/// change made on the server, by the console).
+#[derive(Debug, Clone)]
+pub struct Pusher<'a> {
+    pub user: &'a UserRecord,
+    pub enrolled_at: Option<i64>,
+    /// The server's clock, in milliseconds.
+    pub now: i64,
+}
+
+impl Pusher<'_> {
+    fn earliest(&self) -> i64 {
+        self.enrolled_at.unwrap_or(self.now) - CLOCK_SKEW_MS
+    }
+}
+
+/// What the check needs to know from storage.
+pub trait PushLookups {
+    /// The account each actor of `actors` writes for, binding the ones never seen to `user`.
+    fn claim_actors(
+        &self,
+        actors: &[String],
+        user: &UserId,
+    ) -> Result<HashMap<String, UserId>, StorageError>;
+    /// Whether a photo is on the server and readable by the pusher.
+    fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError>;
+}
+
+/// The result of checking one case's changes.
+#[derive(Debug)]
+pub struct Checked {
+    /// Changes to store (hash, bytes), in order.
+    pub accepted: Vec<(String, Vec<u8>)>,
+    /// How many changes the server now has of the push (new and already present).
+    pub count: u32,
+    pub refused: Vec<RefusedChange>,
+    /// The case as it is after the accepted changes (`None`: it still does not exist).
+    pub case: Option<CaseFile>,
+    pub conflicts: bool,
+    pub doc: CaseDoc,
+}
+
+/// Checks `push` against the stored case (`stored`: its compacted document) change by change.
+/// A refused change is reported with its reason; changes that depend on it are refused too
+/// (their dependency is missing); the rest is accepted.
+pub fn check_push(
+    pusher: &Pusher<'_>,
+    stored: Option<&[u8]>,
+    push: &PushDoc,
+    lookups: &dyn PushLookups,
+) -> Result<Checked, StorageError> {
+    let user = pusher.user;
+    let mut refused = Vec::new();
+    let mut accepted: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut count = 0u32;
+    let mut doc = match stored {
+        Some(bytes) => CaseDoc::load(bytes).map_err(|e| StorageError::Database(e.to_string()))?,
+        None => CaseDoc::empty(),
+    };
+    let mut before = match stored {
+        Some(_) => Some(
+            doc.read_with_conflicts()
+                .map_err(|e| StorageError::Database(e.to_string()))?
+                .0,
+        ),
+        None => None,
+    };
+    let mut conflicts = false;
+
+    // Parse everything first; bind the actors of well-formed changes in one call.
+    let parsed: Vec<Result<automerge::Change, String>> = push
+        .changes
+        .iter()
+        .map(|c| automerge::Change::try_from(c.0.as_slice()).map_err(|e| e.to_string()))
+        .collect();
+    let mut actors: Vec<String> = parsed
+        .iter()
+        .flatten()
+        .map(|c| c.actor_id().to_hex_string())
+        .collect();
+    actors.sort();
+    actors.dedup();
+    let owners = lookups.claim_actors(&actors, &user.id)?;
+    let mut refused_hashes: Vec<ChangeHash> = Vec::new();
+
+    for (raw, parsed) in push.changes.iter().zip(parsed) {
+        let change = match parsed {
+            Ok(c) => c,
+            Err(e) => {
+                refused.push(refusal(
+                    raw,
+                    "damaged",
+                    &format!("the change is damaged: {e}"),
+                ));
+                continue;
+            }
+        };
+        let hash = change.hash();
+        if doc.has_change(&hash) {
+            count += 1;
+            continue;
+        }
+        // Who wrote it, and when.
+        let message = change.message();
+        let actor = change.actor_id().to_hex_string();
+        if message != Some(user.id.as_str())
+            || owners.get(&actor).is_some_and(|owner| owner != &user.id)
+        {
+            refused.push(refusal(
+                raw,
+                "author",
+                "a change must be written by the signed-in account (its author or replica names someone else)",
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        let time = change.timestamp();
+        if time > pusher.now + CLOCK_SKEW_MS || time < pusher.earliest() {
+            refused.push(refusal(
+                raw,
+                "clock",
+                "the change's time is in the future or before this device was enrolled; check the device's date and time",
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        if change.deps().iter().any(|d| refused_hashes.contains(d)) {
+            refused.push(refusal(
+                raw,
+                "missing-dependency",
+                "the change depends on a refused change",
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        let mut trial = doc.clone();
+        if trial.apply_changes(std::slice::from_ref(&raw.0)).is_err() || !trial.has_change(&hash) {
+            refused.push(refusal(
+                raw,
+                "missing-dependency",
+                "the change depends on a change the server does not have (or refused)",
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        // The shape first: reading a document that does not fit could recurse without bound.
+        if let Err(e) = trial.check_schema_full() {
+            refused.push(refusal(
+                raw,
+                "schema",
+                &format!("not a valid case file: {e}"),
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        let (after, after_conflicts) = match trial.read_with_conflicts() {
+            Ok(a) => a,
+            Err(e) => {
+                refused.push(refusal(
+                    raw,
+                    "schema",
+                    &format!("not a valid case file: {e}"),
+                ));
+                refused_hashes.push(hash);
+                continue;
+            }
+        };
+        if after.id != push.case {
+            refused.push(refusal(
+                raw,
+                "wrong-case",
+                "the change belongs to another case",
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
+        let verdict = authz::check(user, before.as_ref(), &after)
+            .and_then(|()| check_photos(before.as_ref(), &after, lookups));
+        match verdict {
+            Ok(()) => {
+                accepted.push((hash.to_string(), raw.0.clone()));
+                count += 1;
+                doc = trial;
+                before = Some(after);
+                conflicts = after_conflicts;
+            }
+            Err(denied) => {
+                refused.push(refusal(raw, denied.code, &denied.message));
+                refused_hashes.push(hash);
+            }
+        }
+    }
+    Ok(Checked {
+        accepted,
+        count,
+        refused,
+        case: before,
+        conflicts,
+        doc,
+    })
+}
+
+/// A case may refer to a photo on the server only if the pusher may read it (a case in their
+/// scope refers to it, or their device uploaded it). A photo not on the server yet may be
+/// referred to: the device uploads it after the push.
+fn check_photos(
+    before: Option<&CaseFile>,
+    after: &CaseFile,
+    lookups: &dyn PushLookups,
+) -> Result<(), authz::Denied> {
+    let old = before.map(CaseFile::blob_refs).unwrap_or_default();
+    for sha in after.blob_refs() {
+        if old.binary_search(&sha).is_ok() {
+            continue;
+        }
+        match lookups.blob_access(&sha) {
+            Ok(BlobAccess::Missing | BlobAccess::Visible) => {}
+            Ok(BlobAccess::Hidden) => {
+                return Err(authz::Denied {
+                    code: "photo",
+                    message:
+                        "a case may refer only to photos this device uploaded or may already read"
+                            .into(),
+                });
+            }
+            Err(e) => {
+                return Err(authz::Denied {
+                    code: "unavailable",
+                    message: format!("the photo could not be checked: {e}"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn refusal(change: &wire::Bytes, code: &str, message: &str) -> RefusedChange {
+    let hash = automerge::Change::try_from(change.0.as_slice())
+        .map(|c| c.hash().to_string())
+        .unwrap_or_default();
+    RefusedChange {
+        hash,
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Whether `role` is bound to its branch (sees and changes only its branch's cases).
+pub fn branch_bound(role: Role) -> bool {
+    matches!(role, Role::Representative | Role::SocialResearcher)
+}
+
+/// One lock per case, so pushes to different cases run side by side while the read, check and
+/// write of one case stay atomic. Entries go away when nobody holds or waits for them.
+#[derive(Debug, Default)]
+pub struct CaseLocks {
+    locks: Mutex<HashMap<CaseId, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+/// A held case lock.
+#[derive(Debug)]
+pub struct CaseGuard {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl CaseLocks {
+    /// Waits for the case's lock.
+    pub async fn lock(&self, case: &CaseId) -> CaseGuard {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            if locks.len() > 1024 {
+                locks.retain(|_, w| w.strong_count() > 0);
+            }
+            match locks.get(case).and_then(Weak::upgrade) {
+                Some(l) => l,
+                None => {
+                    let l = Arc::new(tokio::sync::Mutex::new(()));
+                    locks.insert(case.clone(), Arc::downgrade(&l));
+                    l
+                }
+            }
+        };
+        CaseGuard {
+            _guard: lock.lock_owned().await,
+        }
+    }
+}
+
+/// Whether a push is within the limits of one sync request ([`wire::MAX_PUSH_CHANGES`],
+/// [`wire::MAX_PUSH_BYTES`]); the message tells the device to split it.
+pub fn check_push_limits(push: &[PushDoc]) -> Result<(), String> {
+    let changes: usize = push.iter().map(|p| p.changes.len()).sum();
+    let bytes: usize = push
+        .iter()
+        .flat_map(|p| &p.changes)
+        .map(|c| c.0.len())
+        .sum();
+    if changes > wire::MAX_PUSH_CHANGES || bytes > wire::MAX_PUSH_BYTES {
+        return Err(format!(
+            "this push has {changes} changes and {bytes} bytes; the server takes at most {} changes and {} bytes per sync request: split it",
+            wire::MAX_PUSH_CHANGES,
+            wire::MAX_PUSH_BYTES
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the compacted document is small enough to keep.
+pub fn check_document_size(snapshot: &[u8]) -> Result<(), String> {
+    if snapshot.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "the case file would be {} bytes, more than the {} the server keeps; start a new case file",
+            snapshot.len(),
+            MAX_DOCUMENT_BYTES
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn case_locks_are_per_case_and_freed() {
+        let locks = CaseLocks::default();
+        let a = CaseId::new("a");
+        let g = locks.lock(&a).await;
+        // Another case is not blocked.
+        let _b = locks.lock(&CaseId::new("b")).await;
+        drop(g);
+        let _again = locks.lock(&a).await;
+        assert!(locks.locks.lock().expect("lock").len() <= 2);
+    }
+}
