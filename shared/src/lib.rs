@@ -21,6 +21,8 @@ pub mod arabic;
 pub mod catalog;
 pub mod dedupe;
 pub mod doc;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history;
 pub mod i18n;
 pub mod ids;

@@ -15,6 +15,8 @@ pub mod auth;
 pub mod authz;
 pub mod console;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod push;
 pub mod report;
 pub mod settings;

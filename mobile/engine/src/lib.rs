@@ -16,6 +16,8 @@
 
 pub mod capture;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod handle;
 #[cfg(target_arch = "wasm32")]

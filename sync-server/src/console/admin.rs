@@ -434,3 +434,12 @@ pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Respons
     };
     Ok(layout(&cx, "audit", &cx.t.text("console-nav-audit"), body).into_response())
 }
+
+/// Decodes every administration form as its handler does (`super::fuzz_forms`).
+pub(super) fn fuzz_forms(data: &[u8]) {
+    let _ = serde_urlencoded::from_bytes::<ActiveForm>(data);
+    let _ = serde_urlencoded::from_bytes::<NewUserForm>(data);
+    let _ = serde_urlencoded::from_bytes::<BranchForm>(data);
+    let _ = serde_urlencoded::from_bytes::<SlaForm>(data);
+    let _ = serde_urlencoded::from_bytes::<PublishForm>(data);
+}

@@ -443,6 +443,21 @@ pub struct DecideForm {
     reason: String,
 }
 
+impl DecideForm {
+    /// The decision and the request it is for; `None` when the form is not one the page
+    /// makes (an unknown outcome, a request id that is not an id).
+    pub fn parse(&self) -> Option<(EventKind, RequestId)> {
+        let kind = match self.outcome.as_str() {
+            "accepted" => EventKind::Accepted,
+            "rejected" => EventKind::Rejected,
+            "info-requested" => EventKind::InfoRequested,
+            _ => return None,
+        };
+        mandoob_shared::schema::is_uuid(&self.request)
+            .then(|| (kind, RequestId::new(self.request.clone())))
+    }
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     cx: Console,
@@ -450,17 +465,12 @@ pub async fn decide(
     axum::Form(form): axum::Form<DecideForm>,
 ) -> Result<Response, Response> {
     cx.require(&[Role::Committee, Role::Administrator])?;
-    let kind = match form.outcome.as_str() {
-        "accepted" => EventKind::Accepted,
-        "rejected" => EventKind::Rejected,
-        "info-requested" => EventKind::InfoRequested,
-        _ => {
-            return Err(message_page(
-                cx.lang,
-                StatusCode::BAD_REQUEST,
-                "console-bad-form",
-            ));
-        }
+    let Some((kind, request)) = form.parse() else {
+        return Err(message_page(
+            cx.lang,
+            StatusCode::BAD_REQUEST,
+            "console-bad-form",
+        ));
     };
     let back = |key: &str, field: &str| {
         Redirect::to(&format!(
@@ -473,7 +483,6 @@ pub async fn decide(
     let (case, _) = doc
         .read_with_conflicts()
         .map_err(|_| message_page(cx.lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed"))?;
-    let request = RequestId::new(form.request.clone());
     let Some(status) = workflow::derive(&case)
         .into_iter()
         .find(|s| s.request == request)
@@ -511,6 +520,16 @@ pub struct ResolveForm {
     value: String,
 }
 
+impl ResolveForm {
+    /// The field and the value to keep; `None` when either does not parse.
+    pub fn parse(&self) -> Option<(FieldPath, serde_json::Value)> {
+        Some((
+            FieldPath::parse(&self.path)?,
+            serde_json::from_str(&self.value).ok()?,
+        ))
+    }
+}
+
 pub async fn resolve(
     State(state): State<AppState>,
     cx: Console,
@@ -518,10 +537,7 @@ pub async fn resolve(
     axum::Form(form): axum::Form<ResolveForm>,
 ) -> Result<Response, Response> {
     cx.require(&[Role::Committee, Role::Administrator, Role::SocialResearcher])?;
-    let (Some(path), Ok(value)) = (
-        FieldPath::parse(&form.path),
-        serde_json::from_str::<serde_json::Value>(&form.value),
-    ) else {
+    let Some((path, value)) = form.parse() else {
         return Err(message_page(
             cx.lang,
             StatusCode::BAD_REQUEST,

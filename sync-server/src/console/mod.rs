@@ -552,6 +552,29 @@ pub fn kwd(fils: i64) -> String {
     format!("{sign}{}.{:03}", f / 1000, f % 1000)
 }
 
+/// The fuzz target's body for the console's forms (`crate::fuzzing::console_forms`): every
+/// form decoded as its handler decodes it, and parsed as its handler parses it.
+#[doc(hidden)]
+pub fn fuzz_forms(data: &[u8]) {
+    let _ = serde_urlencoded::from_bytes::<SignInForm>(data);
+    if let Ok(form) = serde_urlencoded::from_bytes::<case::DecideForm>(data)
+        && let Some((_, request)) = form.parse()
+    {
+        let location = format!(
+            "/console/cases/0190a0b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b?error=x#request-{request}"
+        );
+        assert!(
+            axum::http::HeaderValue::try_from(location).is_ok(),
+            "a parsed decision redirects to a valid location"
+        );
+    }
+    if let Ok(form) = serde_urlencoded::from_bytes::<case::ResolveForm>(data) {
+        let _ = form.parse();
+    }
+    let _ = serde_urlencoded::from_bytes::<case::AnswerForm>(data);
+    admin::fuzz_forms(data);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,162 @@
+//! Every committed fuzz input (the seed corpus, and each crash a fuzzer ever found, kept in
+//! `fuzz/regressions/`) replayed through the same bodies the fuzz targets run. See README
+//! ("Fuzzing") for running the targets themselves.
+
+use std::path::PathBuf;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let root = mandoob_tests::repo().join("fuzz");
+    let mut out = Vec::new();
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).expect("read");
+                out.push((path, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn replay(target: &str, body: fn(&[u8])) {
+    let inputs = inputs(target);
+    assert!(!inputs.is_empty(), "no committed inputs for {target}");
+    for (path, bytes) in inputs {
+        let result = std::panic::catch_unwind(|| body(&bytes));
+        assert!(result.is_ok(), "{target} fails on {}", path.display());
+    }
+}
+
+#[test]
+fn sync_request() {
+    replay("sync_request", mandoob_sync_server::fuzzing::sync_request);
+}
+
+#[test]
+fn push_change() {
+    replay("push_change", mandoob_sync_server::fuzzing::push_change);
+}
+
+#[test]
+fn load_document() {
+    replay("load_document", mandoob_shared::fuzzing::load_document);
+}
+
+#[test]
+fn photo() {
+    replay("photo", mandoob_engine::fuzzing::photo);
+}
+
+#[test]
+fn console_forms() {
+    replay("console_forms", mandoob_sync_server::fuzzing::console_forms);
+}
+
+/// Writes the seed corpus (run once by hand: `cargo test -p mandoob-tests --test fuzz_corpus
+/// -- --ignored`); the files are committed.
+#[test]
+#[ignore]
+fn write_seed_corpus() {
+    use mandoob_shared::doc::{Author, CaseDoc};
+    use mandoob_shared::ids::{CaseId, Timestamp, UserId};
+    use mandoob_shared::sync::{self as wire, PushDoc, SyncRequest};
+    let root = mandoob_tests::repo().join("fuzz/corpus");
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join(name), bytes).expect("write");
+    };
+    // Documents: realistic ones, one with a conflict, one that is not a case.
+    let author = |user: &str| Author {
+        user: UserId::new(user),
+        at: Timestamp::now(),
+    };
+    let mut changes = Vec::new();
+    for seed in 0..3 {
+        let case = mandoob_shared::sample::realistic_case(seed);
+        let mut doc = CaseDoc::create(&case, &author("rep-1")).expect("create");
+        write("load_document", &format!("case-{seed}"), &doc.save());
+        if seed == 0 {
+            let mut other = doc.clone();
+            other.set_actor(automerge::ActorId::from(vec![7; 16]));
+            doc.update(&author("rep-1"), |c| c.household.notes = "a".into())
+                .expect("edit");
+            other
+                .update(&author("committee"), |c| c.household.notes = "b".into())
+                .expect("edit");
+            doc.merge(&mut other).expect("merge");
+            write("load_document", "conflict", &doc.save());
+            changes = doc.changes_since(&[]);
+        }
+    }
+    let mut plain = automerge::AutoCommit::new();
+    automerge::transaction::Transactable::put(&mut plain, automerge::ROOT, "hello", "world")
+        .expect("put");
+    write("load_document", "not-a-case", &plain.save());
+    // Sync requests.
+    for (name, push) in [
+        ("empty", Vec::new()),
+        (
+            "push",
+            vec![PushDoc {
+                case: CaseId::generate(),
+                changes: changes.iter().cloned().map(wire::Bytes).collect(),
+            }],
+        ),
+    ] {
+        let req = SyncRequest {
+            protocol: wire::PROTOCOL_VERSION,
+            cursor: 7,
+            whole_after: None,
+            push,
+            page: 100,
+        };
+        write("sync_request", name, &wire::encode(&req));
+    }
+    for (i, seed) in mandoob_sync_server::fuzzing::push_seeds()
+        .iter()
+        .enumerate()
+    {
+        write("push_change", &format!("seed-{i}"), seed);
+    }
+    // Photos: small images of each accepted format, and a damaged JPEG.
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    for (name, format) in [
+        ("small.jpg", image::ImageFormat::Jpeg),
+        ("small.png", image::ImageFormat::Png),
+        ("small.webp", image::ImageFormat::WebP),
+    ] {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut bytes, format).expect("encode");
+        write("photo", name, bytes.get_ref());
+    }
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("encode");
+    write(
+        "photo",
+        "truncated.jpg",
+        &jpeg.get_ref()[..jpeg.get_ref().len() / 2],
+    );
+    // Console forms.
+    for (i, form) in [
+        "request=0190a0b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b&outcome=accepted&reason=%D9%85%D8%B3%D8%AA%D8%AD%D9%82&_csrf=x",
+        "path=household.members%5B0190a0b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b%5D.phone&value=%2299887766%22",
+        "referral=x&answer=%D9%86%D8%B9%D9%85",
+        "username=rep-a&password=secret",
+        "username=new.user&display_name=New&role=representative&branch=QRN&password=long-enough-password",
+        "code=QRN&name=%D8%A7%D9%84%D9%82%D8%B1%D9%8A%D9%86",
+        "days=14&count=working",
+        "title_ar=a&title_en=b&body_ar=c&body_en=d",
+        "active=true",
+    ]
+    .iter()
+    .enumerate()
+    {
+        write("console_forms", &format!("form-{i}"), form.as_bytes());
+    }
+}
