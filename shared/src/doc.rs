@@ -42,6 +42,9 @@ pub enum DocError {
     /// There were no bytes at all.
     #[error("the case document is empty")]
     Empty,
+    /// The bytes made automerge's decoder fail in a way it does not report as an error.
+    #[error("the bytes are damaged: {0}")]
+    Damaged(String),
     /// The case file would not fit what a case document may contain ([`crate::schema`]).
     #[error("{0}")]
     Schema(crate::schema::SchemaError),
@@ -69,6 +72,40 @@ boxed_from!(
     autosurgeon::ReconcileError => Write,
     automerge::LoadChangeError => BadChange,
 );
+
+/// Runs automerge's decoder on bytes from elsewhere. Its decoder can panic on some malformed
+/// input instead of returning an error (found by the `load_document` fuzz target, in
+/// automerge 0.12's column decoder); such a panic is caught here and reported as damaged bytes,
+/// so no input can take a thread down.
+fn guarded<T>(decode: impl FnOnce() -> T) -> Result<T, DocError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the decoder failed");
+        DocError::Damaged(what.to_owned())
+    })
+}
+
+/// The types of the chunks in `bytes` (see [`crate::chunk::types`]).
+pub fn chunk_types(bytes: &[u8]) -> Option<Vec<u8>> {
+    crate::chunk::types(bytes)
+}
+
+/// Parses one encoded change from another replica: exactly one uncompressed change chunk.
+/// Anything else is refused before automerge decodes it: a compressed chunk inflates before
+/// anything can bound it, and automerge's decoder of other chunk kinds (bundles, found by the
+/// `sync_request` and `load_document` fuzz targets) can allocate without bound on crafted
+/// bytes. See also [`guarded`].
+pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, DocError> {
+    if chunk_types(bytes).as_deref() != Some(&[1]) {
+        return Err(DocError::Damaged(
+            "not one uncompressed automerge change".into(),
+        ));
+    }
+    Ok(guarded(|| automerge::Change::try_from(bytes))??)
+}
 
 /// Who makes an edit, and when (by their clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +138,18 @@ impl CaseDoc {
         if bytes.is_empty() {
             return Err(DocError::Empty);
         }
+        // Only what this code writes: a document, then changes (no bundles, whose decoder
+        // can allocate without bound on crafted bytes).
+        match chunk_types(bytes) {
+            Some(types) if types.iter().all(|t| matches!(t, 0..=2)) => {}
+            _ => {
+                return Err(DocError::Damaged(
+                    "not a saved case document (unknown or unexpected chunks)".into(),
+                ));
+            }
+        }
         // Strict: a damaged tail is an error, not a silently shorter document.
-        let doc = AutoCommit::load_with_options(bytes, strict())?;
+        let doc = guarded(|| AutoCommit::load_with_options(bytes, strict()))??;
         let this = Self { doc };
         this.check_schema()?;
         Ok(this)
@@ -176,9 +223,10 @@ impl CaseDoc {
     pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<(), DocError> {
         let parsed = changes
             .iter()
-            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .map(|bytes| parse_change(bytes))
             .collect::<Result<Vec<_>, _>>()?;
-        self.doc.apply_changes(parsed)?;
+        let doc = &mut self.doc;
+        guarded(move || doc.apply_changes(parsed))??;
         Ok(())
     }
 

@@ -20,3 +20,34 @@ pub fn load_document(data: &[u8]) {
         .expect("a document that fits the schema is read");
     assert_eq!(hydrated, read, "the two reads of a valid document agree");
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::{Author, CaseDoc, chunk_types, parse_change};
+
+    #[test]
+    fn chunk_headers_are_read_without_decoding() {
+        let case = crate::sample::realistic_case(1);
+        let author = Author {
+            user: "rep-1".into(),
+            at: crate::ids::Timestamp::now(),
+        };
+        let mut doc = CaseDoc::create(&case, &author).expect("create");
+        let heads = doc.heads();
+        assert_eq!(chunk_types(&doc.save()), Some(vec![0]));
+        doc.update(&author, |c| c.household.notes = "x".into())
+            .expect("edit");
+        let change = doc.changes_since(&heads).remove(0);
+        assert_eq!(chunk_types(&change), Some(vec![1]));
+        assert!(parse_change(&change).is_ok());
+        let mut two = change.clone();
+        two.extend(&change);
+        assert_eq!(chunk_types(&two), Some(vec![1, 1]));
+        assert!(parse_change(&two).is_err(), "one change, not two");
+        let mut bundle = change.clone();
+        bundle[8] = 3;
+        assert!(parse_change(&bundle).is_err(), "a bundle is refused unread");
+        assert_eq!(chunk_types(&change[..change.len() - 1]), None);
+        assert_eq!(chunk_types(b"garbage!!"), None);
+    }
+}

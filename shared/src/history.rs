@@ -190,15 +190,16 @@ fn check_events(before: &CaseFile, after: &CaseFile) -> Result<(), Violation> {
         }
         last = Some(pos);
     }
-    // What the events decided stays decided: for every request, the events applied before are
-    // still the first applied, and its decision is the same.
+    // What the events decided stays decided: for every request, every event applied before is
+    // still applied, and its decision is the same. (A concurrent event may land before events
+    // the server already has, in automerge's list order; it may add a step, never undo one.)
     let new_states = workflow::derive(after);
     for old in workflow::derive(before) {
         let Some(new) = new_states.iter().find(|s| s.request == old.request) else {
             continue; // a removed request: see `check_request`
         };
-        if new.applied.len() < old.applied.len()
-            || new.applied[..old.applied.len()] != old.applied[..]
+        let still_applied: std::collections::HashSet<&EventId> = new.applied.iter().collect();
+        if old.applied.iter().any(|e| !still_applied.contains(e))
             || (old.decision.is_some() && new.decision != old.decision)
         {
             return violation(

@@ -19,6 +19,7 @@
 
 pub mod arabic;
 pub mod catalog;
+pub mod chunk;
 pub mod dedupe;
 pub mod doc;
 #[doc(hidden)]

@@ -391,9 +391,7 @@ pub(crate) async fn push_one(
             .changes
             .iter()
             .map(|c| RefusedChange {
-                hash: automerge::Change::try_from(c.0.as_slice())
-                    .map(|c| c.hash().to_string())
-                    .unwrap_or_default(),
+                hash: push::hash_of(&c.0),
                 code: "other-branch".into(),
                 message: "this case belongs to another branch".into(),
             })
@@ -615,20 +613,19 @@ pub async fn blob_upload(
     Ok((StatusCode::CREATED, [("upload-offset", now.to_string())]).into_response())
 }
 
-/// `GET /api/v1/blobs/{sha}`: only to a reader of a case that refers to the blob, or to the
-/// device that uploaded it (a branch's photos never reach another branch, whatever name is
-/// asked for).
+/// `GET /api/v1/blobs/{sha}`: only to a reader of a case that refers to the blob (a branch's
+/// photos never reach another branch, whatever name is asked for; an upload no case refers to
+/// is served to nobody).
 pub async fn blob_download(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     valid_sha(&sha)?;
-    if state
+    if !state
         .storage
-        .blob_access(&sha, &viewer_of(&session))
+        .blob_in_scope(&sha, &scope_of(&session))
         .await?
-        != BlobAccess::Visible
     {
         // The same answer as for a blob that does not exist: no hint that it does.
         return Err(ApiError::NotFound("no such blob"));

@@ -27,7 +27,7 @@ pub fn sync_request(data: &[u8]) {
     }
     for p in &req.push {
         for c in &p.changes {
-            let _ = automerge::Change::try_from(c.0.as_slice());
+            let _ = push::hash_of(&c.0);
         }
     }
 }

@@ -25,6 +25,12 @@ use crate::storage::{BlobAccess, StorageError, UserRecord};
 /// enrolment (clocks of phones drift a little).
 pub const CLOCK_SKEW_MS: i64 = 15 * 60 * 1000;
 
+/// The most operations one pushed change may hold (a whole new case file is a few thousand).
+pub const MAX_OPS_PER_CHANGE: usize = 100_000;
+/// The most items any column of a pushed change may stand for (operations, predecessors…),
+/// read from its run lengths before automerge decodes it.
+pub const MAX_ITEMS_PER_CHANGE: u64 = 1_000_000;
+
 /// The largest compacted case document the server keeps (its whole history included).
 pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 
@@ -98,10 +104,29 @@ pub fn check_push(
     let mut conflicts = false;
 
     // Parse everything first; bind the actors of well-formed changes in one call.
-    let parsed: Vec<Result<automerge::Change, String>> = push
+    let parsed: Vec<Result<automerge::Change, (&'static str, String)>> = push
         .changes
         .iter()
-        .map(|c| automerge::Change::try_from(c.0.as_slice()).map_err(|e| e.to_string()))
+        .map(|c| {
+            // Counted from the columns' run lengths before automerge counts them one by one.
+            match mandoob_shared::chunk::change_items(&c.0) {
+                Some(n) if n <= MAX_ITEMS_PER_CHANGE => {}
+                Some(n) => {
+                    return Err((
+                        "too-large",
+                        format!("the change stands for {n} items, more than a change may hold"),
+                    ));
+                }
+                None => {
+                    return Err((
+                        "damaged",
+                        "the change is damaged: not one uncompressed automerge change".into(),
+                    ));
+                }
+            }
+            mandoob_shared::doc::parse_change(&c.0)
+                .map_err(|e| ("damaged", format!("the change is damaged: {e}")))
+        })
         .collect();
     let mut actors: Vec<String> = parsed
         .iter()
@@ -116,16 +141,26 @@ pub fn check_push(
     for (raw, parsed) in push.changes.iter().zip(parsed) {
         let change = match parsed {
             Ok(c) => c,
-            Err(e) => {
-                refused.push(refusal(
-                    raw,
-                    "damaged",
-                    &format!("the change is damaged: {e}"),
-                ));
+            Err((code, message)) => {
+                refused.push(refusal(raw, code, &message));
                 continue;
             }
         };
         let hash = change.hash();
+        if change.len() > MAX_OPS_PER_CHANGE {
+            // A few bytes of run-length encoding can stand for millions of operations:
+            // refused before they are applied (and take the server's memory).
+            refused.push(refusal(
+                raw,
+                "too-large",
+                &format!(
+                    "the change holds {} operations, more than the {MAX_OPS_PER_CHANGE} one change may",
+                    change.len()
+                ),
+            ));
+            refused_hashes.push(hash);
+            continue;
+        }
         if doc.has_change(&hash) {
             count += 1;
             continue;
@@ -265,13 +300,21 @@ fn check_photos(
 }
 
 fn refusal(change: &wire::Bytes, code: &str, message: &str) -> RefusedChange {
-    let hash = automerge::Change::try_from(change.0.as_slice())
-        .map(|c| c.hash().to_string())
-        .unwrap_or_default();
     RefusedChange {
-        hash,
+        hash: hash_of(&change.0),
         code: code.to_owned(),
         message: message.to_owned(),
+    }
+}
+
+/// The hash of an encoded change, for a refusal; empty for bytes that are not a change the
+/// server would decode (their run lengths are counted first, never decoded one by one).
+pub fn hash_of(bytes: &[u8]) -> String {
+    match mandoob_shared::chunk::change_items(bytes) {
+        Some(n) if n <= MAX_ITEMS_PER_CHANGE => mandoob_shared::doc::parse_change(bytes)
+            .map(|c| c.hash().to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

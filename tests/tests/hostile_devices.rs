@@ -537,6 +537,36 @@ async fn item7_pushes_are_bounded_and_fields_too() -> anyhow::Result<()> {
             .expect("put");
     })?;
     assert_eq!(push_codes(&server, &rep, &id, changes).await?, ["schema"]);
+    // A compressed change (a deflate bomb would inflate before anything bounds it).
+    let changes = forge(&mut rep, &id, "rep-a", now(), |am| {
+        let household = obj(am, &automerge::ROOT, "household");
+        am.put(&household, "notes", "ملاحظة ".repeat(500))
+            .expect("put");
+    })?;
+    let mut change = automerge::Change::try_from(changes[0].as_slice())?;
+    let compressed = change.bytes().to_vec();
+    assert_eq!(compressed.get(8), Some(&2), "a compressed chunk");
+    assert_eq!(
+        push_codes(&server, &rep, &id, vec![compressed]).await?,
+        ["damaged"]
+    );
+    // A change of a few hundred bytes that stands for a million operations (run-length
+    // encoded): refused before it is applied.
+    let changes = forge(&mut rep, &id, "rep-a", now(), |am| {
+        let household = obj(am, &automerge::ROOT, "household");
+        let list = am
+            .put_object(&household, "bulk", ObjType::List)
+            .expect("put");
+        for i in 0..1_000_000 {
+            am.insert(&list, i, automerge::ScalarValue::Null)
+                .expect("insert");
+        }
+    })?;
+    assert!(changes[0].len() < 64 * 1024, "{} bytes", changes[0].len());
+    assert_eq!(
+        push_codes(&server, &rep, &id, changes).await?,
+        ["too-large"]
+    );
     // The device's own engine refuses it before writing, and keeps the case as it was.
     assert!(matches!(
         rep.engine
