@@ -206,23 +206,64 @@ mod tests {
         let items = change_items(&creation).expect("readable");
         assert!(items >= ops, "{items} items for {ops} operations");
         assert!(items < ops * 4);
-        // A few bytes for 200,000 operations.
+        // 200,000 operations (one character each).
         let heads = doc.heads();
         let am = doc.automerge();
-        let list = am
-            .put_object(automerge::ROOT, "bulk", automerge::ObjType::List)
+        let text = am
+            .put_object(automerge::ROOT, "bulk", automerge::ObjType::Text)
             .expect("put");
-        for i in 0..200_000 {
-            am.insert(&list, i, automerge::ScalarValue::Null)
-                .expect("insert");
-        }
+        am.splice_text(&text, 0, 0, &"x".repeat(200_000))
+            .expect("splice");
         am.commit();
         let bulk = doc.changes_since(&heads).remove(0);
-        assert!(bulk.len() < 4096, "{} bytes", bulk.len());
         assert!(change_items(&bulk).expect("readable") >= 200_000);
         assert_eq!(types(&bulk), Some(vec![CHANGE]));
         assert_eq!(change_items(b"garbage"), None);
         assert_eq!(change_items(&bulk[..bulk.len() - 1]), None);
+    }
+
+    /// A change chunk made by hand: one run-length column claiming 2^40 items in a few bytes
+    /// (automerge would count them one by one).
+    #[test]
+    fn a_crafted_run_is_counted_not_decoded() {
+        fn uleb(mut v: u64, out: &mut Vec<u8>) {
+            loop {
+                let b = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    out.push(b);
+                    return;
+                }
+                out.push(b | 0x80);
+            }
+        }
+        let mut data = vec![0]; // no dependencies
+        data.push(16);
+        data.extend([7u8; 16]); // actor
+        data.extend([1, 1, 0, 0, 0]); // seq, start op, time, message, other actors
+        // A run of 2^40 copies of 0: the count as signed LEB128, then the value.
+        let mut run = Vec::new();
+        let mut v: i64 = 1 << 40;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 && b & 0x40 == 0 {
+                run.push(b);
+                break;
+            }
+            run.push(b | 0x80);
+        }
+        run.push(0); // the value
+        data.push(1); // one column
+        uleb((1 << 4) | 2, &mut data); // an unsigned-integer column
+        uleb(run.len() as u64, &mut data);
+        data.extend(&run);
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend([0; 4]);
+        chunk.push(CHANGE);
+        uleb(data.len() as u64, &mut chunk);
+        chunk.extend(&data);
+        assert_eq!(change_items(&chunk), Some(1 << 40));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::model::CaseFile;
 pub enum DocError {
     /// The bytes are not an automerge document (or are damaged).
     #[error("not a readable case document: {0}")]
-    Corrupt(Box<automerge::AutomergeError>),
+    Corrupt(String),
     /// The document is automerge, but not a case file this version understands.
     #[error("the document is not a valid case file: {0}")]
     Shape(Box<autosurgeon::HydrateError>),
@@ -35,7 +35,7 @@ pub enum DocError {
     Write(Box<autosurgeon::ReconcileError>),
     /// A change received from another replica cannot be parsed.
     #[error("a received change is damaged: {0}")]
-    BadChange(Box<automerge::LoadChangeError>),
+    BadChange(String),
     /// A conflict was resolved at a path that does not exist.
     #[error("no field at {0}")]
     NoSuchField(FieldPath),
@@ -66,11 +66,21 @@ macro_rules! boxed_from {
         })+
     };
 }
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Corrupt(e.to_string())
+    }
+}
+
+impl From<automerge::LoadChangeError> for DocError {
+    fn from(e: automerge::LoadChangeError) -> Self {
+        DocError::BadChange(e.to_string())
+    }
+}
+
 boxed_from!(
-    automerge::AutomergeError => Corrupt,
     autosurgeon::HydrateError => Shape,
     autosurgeon::ReconcileError => Write,
-    automerge::LoadChangeError => BadChange,
 );
 
 /// Runs automerge's decoder on bytes from elsewhere. Its decoder can panic on some malformed
@@ -100,7 +110,7 @@ pub fn chunk_types(bytes: &[u8]) -> Option<Vec<u8>> {
 /// bytes. See also [`guarded`].
 pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, DocError> {
     if chunk_types(bytes).as_deref() != Some(&[1]) {
-        return Err(DocError::Damaged(
+        return Err(DocError::BadChange(
             "not one uncompressed automerge change".into(),
         ));
     }
@@ -143,7 +153,7 @@ impl CaseDoc {
         match chunk_types(bytes) {
             Some(types) if types.iter().all(|t| matches!(t, 0..=2)) => {}
             _ => {
-                return Err(DocError::Damaged(
+                return Err(DocError::Corrupt(
                     "not a saved case document (unknown or unexpected chunks)".into(),
                 ));
             }
