@@ -249,7 +249,7 @@ pub async fn sync(
     push::check_push_limits(&req.push).map_err(ApiError::TooLarge)?;
     let mut pushed = Vec::with_capacity(req.push.len());
     if !req.push.is_empty() {
-        let enrolled_at = state.storage.device_enrolled_at(&session.device).await?;
+        let enrolled_at = Some(session.enrolled_at);
         let viewer = viewer_of(&session);
         for doc in req.push {
             let _guard = state.case_locks.lock(&doc.case).await;
@@ -346,17 +346,16 @@ struct StorageLookups {
 }
 
 impl PushLookups for StorageLookups {
-    fn claim_actors(
+    fn actor_owners(
         &self,
         actors: &[String],
-        user: &UserId,
     ) -> Result<std::collections::HashMap<String, UserId>, StorageError> {
         if actors.is_empty() {
             return Ok(Default::default());
         }
         Ok(self
             .handle
-            .block_on(self.storage.claim_actors(actors, user))?
+            .block_on(self.storage.actor_owners(actors))?
             .into_iter()
             .collect())
     }
@@ -433,7 +432,8 @@ pub(crate) async fn push_one(
         && let Some(case) = &checked.case
     {
         let accepted = std::mem::take(&mut checked.accepted);
-        let item = ImportedCase::of(case, checked.conflicts, &mut checked.doc, accepted);
+        let mut item = ImportedCase::of(case, checked.conflicts, &mut checked.doc, accepted);
+        item.authors = Some((user.id.clone(), std::mem::take(&mut checked.actors)));
         match push::check_document_size(&item.snapshot) {
             Ok(()) => {
                 state

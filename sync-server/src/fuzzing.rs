@@ -40,21 +40,11 @@ struct Memory {
 }
 
 impl PushLookups for Memory {
-    fn claim_actors(
-        &self,
-        actors: &[String],
-        user: &UserId,
-    ) -> Result<HashMap<String, UserId>, StorageError> {
-        let mut known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError> {
+        let known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
         Ok(actors
             .iter()
-            .map(|a| {
-                let owner = known
-                    .entry(a.clone())
-                    .or_insert_with(|| user.clone())
-                    .clone();
-                (a.clone(), owner)
-            })
+            .filter_map(|a| known.get(a).map(|u| (a.clone(), u.clone())))
             .collect())
     }
 
@@ -79,6 +69,19 @@ fn base() -> &'static (Vec<u8>, mandoob_shared::ids::CaseId) {
         };
         let mut doc = CaseDoc::create(&case, &author).expect("the sample fits");
         (doc.save(), case.id)
+    })
+}
+
+/// The stored case's actors, bound to rep-a.
+fn base_actors() -> &'static HashMap<String, UserId> {
+    static ACTORS: OnceLock<HashMap<String, UserId>> = OnceLock::new();
+    ACTORS.get_or_init(|| {
+        let (stored, _) = base();
+        let mut doc = AutoCommit::load(stored).expect("base loads");
+        doc.get_changes(&[])
+            .into_iter()
+            .map(|c| (c.actor_id().to_hex_string(), UserId::new("rep-a")))
+            .collect()
     })
 }
 
@@ -254,8 +257,9 @@ pub fn push_change(data: &[u8]) {
         enrolled_at: Some(NOW - 86_400_000),
         now: NOW,
     };
+    // The replica that wrote the stored case is rep-a's.
     let lookups = Memory {
-        actors: Mutex::new(HashMap::new()),
+        actors: Mutex::new(base_actors().clone()),
     };
     let push = PushDoc {
         case: case.clone(),

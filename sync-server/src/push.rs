@@ -52,12 +52,9 @@ impl Pusher<'_> {
 
 /// What the check needs to know from storage.
 pub trait PushLookups {
-    /// The account each actor of `actors` writes for, binding the ones never seen to `user`.
-    fn claim_actors(
-        &self,
-        actors: &[String],
-        user: &UserId,
-    ) -> Result<HashMap<String, UserId>, StorageError>;
+    /// The account each actor of `actors` is bound to (those never seen are absent; the
+    /// store binds them to the pusher with the accepted changes).
+    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError>;
     /// Whether a photo is on the server and readable by the pusher.
     fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError>;
 }
@@ -67,6 +64,8 @@ pub trait PushLookups {
 pub struct Checked {
     /// Changes to store (hash, bytes), in order.
     pub accepted: Vec<(String, Vec<u8>)>,
+    /// The automerge actors of the accepted changes (bound to the pusher when stored).
+    pub actors: Vec<String>,
     /// How many changes the server now has of the push (new and already present).
     pub count: u32,
     pub refused: Vec<RefusedChange>,
@@ -135,7 +134,8 @@ pub fn check_push(
         .collect();
     actors.sort();
     actors.dedup();
-    let owners = lookups.claim_actors(&actors, &user.id)?;
+    let owners = lookups.actor_owners(&actors)?;
+    let mut accepted_actors: Vec<String> = Vec::new();
     let mut refused_hashes: Vec<ChangeHash> = Vec::new();
 
     for (raw, parsed) in push.changes.iter().zip(parsed) {
@@ -243,6 +243,9 @@ pub fn check_push(
             .and_then(|()| check_photos(before.as_ref(), &after, lookups));
         match verdict {
             Ok(()) => {
+                if !accepted_actors.contains(&actor) {
+                    accepted_actors.push(actor);
+                }
                 accepted.push((hash.to_string(), raw.0.clone()));
                 count += 1;
                 doc = trial;
@@ -257,6 +260,7 @@ pub fn check_push(
     }
     Ok(Checked {
         accepted,
+        actors: accepted_actors,
         count,
         refused,
         case: before,

@@ -201,6 +201,7 @@ impl ImportedCase {
             blobs: case.blob_refs(),
             summary: Summary::of(case, conflicts, heads),
             report: CaseReport::of(case),
+            authors: None,
         }
     }
 }

@@ -19,22 +19,22 @@ struct Memory {
     actors: Mutex<HashMap<String, UserId>>,
 }
 
-impl PushLookups for Memory {
-    fn claim_actors(
-        &self,
-        actors: &[String],
-        user: &UserId,
-    ) -> Result<HashMap<String, UserId>, StorageError> {
+impl Memory {
+    /// What the store does with accepted changes: their actors are bound to the pusher.
+    fn bind(&self, actors: &[String], user: &UserId) {
         let mut known = self.actors.lock().expect("lock");
+        for a in actors {
+            known.entry(a.clone()).or_insert_with(|| user.clone());
+        }
+    }
+}
+
+impl PushLookups for Memory {
+    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError> {
+        let known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
         Ok(actors
             .iter()
-            .map(|a| {
-                let owner = known
-                    .entry(a.clone())
-                    .or_insert_with(|| user.clone())
-                    .clone();
-                (a.clone(), owner)
-            })
+            .filter_map(|a| known.get(a).map(|u| (a.clone(), u.clone())))
             .collect())
     }
 
@@ -321,6 +321,7 @@ proptest! {
         let push = PushDoc { case: case.id.clone(), changes: created.changes_since(&[]).into_iter().map(Bytes).collect() };
         let checked = check_push(&pusher(0), None, &push, &lookups).expect("check");
         prop_assert!(checked.refused.is_empty(), "creation refused: {:?}", checked.refused);
+        lookups.bind(&checked.actors, &users[0].id);
         let mut stored = created.save();
         let mut previous = stored.clone();
 
@@ -340,6 +341,7 @@ proptest! {
             let checked = check_push(&pusher(who), Some(&stored), &push, &lookups).expect("check");
             prop_assert!(checked.refused.is_empty(), "{op:?} by {} refused: {:?}", users[who].id, checked.refused);
             prop_assert!(checked.count as usize >= push.changes.len());
+            lookups.bind(&checked.actors, &users[who].id);
             let mut after = checked.doc;
             previous = std::mem::replace(&mut stored, after.save());
         }

@@ -507,6 +507,11 @@ impl Engine {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [json],
         )?;
+        if self.session.as_ref().map(|s| &s.user) != Some(&session.user) {
+            // A cached document writes as one automerge replica, which the server binds to
+            // the first account that wrote with it: another account starts from fresh ones.
+            self.cache.clear();
+        }
         self.session = Some(session);
         Ok(())
     }
@@ -544,6 +549,7 @@ impl Engine {
             [],
         )?;
         self.session = None;
+        self.cache.clear();
         Ok(())
     }
 

@@ -47,6 +47,8 @@ pub struct UserRecord {
 pub struct AuthSession {
     pub user: UserRecord,
     pub device: DeviceCode,
+    /// When the device was enrolled (milliseconds).
+    pub enrolled_at: i64,
 }
 
 /// A device as the administrator sees it.
@@ -108,6 +110,10 @@ pub struct ImportedCase {
     pub summary: Summary,
     /// The case's rows for the console (queue, dashboards, exports).
     pub report: CaseReport,
+    /// The account that wrote these changes and the automerge actors they were made with:
+    /// each actor not yet bound is bound to that account in the same transaction, and the
+    /// store is refused if one is bound to another (a replica writes for one account).
+    pub authors: Option<(UserId, Vec<String>)>,
 }
 
 /// A stored case as a first sync sends it.
@@ -256,15 +262,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn head_sequence(&self) -> Result<u64, StorageError>;
 
     // -- authors --
-    /// Binds each automerge actor not yet bound to `user` (a replica's changes are one
-    /// account's), and returns every actor's account.
-    async fn claim_actors(
-        &self,
-        actors: &[String],
-        user: &UserId,
-    ) -> Result<Vec<(String, UserId)>, StorageError>;
-    /// When a device was enrolled (milliseconds), if it exists.
-    async fn device_enrolled_at(&self, device: &DeviceCode) -> Result<Option<i64>, StorageError>;
+    /// The account each of these automerge actors is bound to (those never seen are absent).
+    /// Binding happens when changes are stored (`ImportedCase::authors`).
+    async fn actor_owners(&self, actors: &[String]) -> Result<Vec<(String, UserId)>, StorageError>;
 
     // -- blobs --
     /// How much of a blob has arrived, as `viewer` may know it.

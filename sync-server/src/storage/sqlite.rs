@@ -580,6 +580,22 @@ fn store_case(
     )?;
     write_case_blobs(tx, id, item.branch.as_str(), &item.blobs)?;
     write_report(tx, id, &item.report)?;
+    if let Some((user, actors)) = &item.authors {
+        let mut bind = tx.prepare_cached(
+            "INSERT INTO actors (actor, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
+        let mut owner = tx.prepare_cached("SELECT user_id FROM actors WHERE actor = ?1")?;
+        for actor in actors {
+            bind.execute(params![actor, user.as_str()])?;
+            let bound: String = owner.query_row([actor], |r| r.get(0))?;
+            if bound != user.as_str() {
+                // Bound meanwhile to another account by a concurrent push: nothing is stored.
+                return Err(refusal(format!(
+                    "replica {actor} writes for another account; sync again"
+                )));
+            }
+        }
+    }
     Ok(new)
 }
 
@@ -668,7 +684,7 @@ impl Storage for SqliteStorage {
         let hash = token_hash.to_vec();
         self.run(move |c| {
             c.query_row(
-                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code, d.created_at
                  FROM devices d JOIN users u ON u.id = d.user_id
                  WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.active = 1",
                 [hash],
@@ -676,6 +692,7 @@ impl Storage for SqliteStorage {
                     Ok(AuthSession {
                         user: user_from_row(r)?,
                         device: DeviceCode::new(r.get::<_, String>(6)?),
+                        enrolled_at: r.get(7)?,
                     })
                 },
             )
@@ -842,42 +859,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn claim_actors(
-        &self,
-        actors: &[String],
-        user: &UserId,
-    ) -> Result<Vec<(String, UserId)>, StorageError> {
-        let (actors, user) = (actors.to_vec(), user.as_str().to_owned());
+    async fn actor_owners(&self, actors: &[String]) -> Result<Vec<(String, UserId)>, StorageError> {
+        let actors = actors.to_vec();
         self.run(move |c| {
-            let tx = c.transaction()?;
-            let mut owners = Vec::with_capacity(actors.len());
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO actors (actor, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                )?;
-                let mut select =
-                    tx.prepare_cached("SELECT user_id FROM actors WHERE actor = ?1")?;
-                for actor in actors {
-                    insert.execute(params![actor, user])?;
-                    let owner: String = select.query_row([&actor], |r| r.get(0))?;
+            let mut select = c.prepare_cached("SELECT user_id FROM actors WHERE actor = ?1")?;
+            let mut owners = Vec::new();
+            for actor in actors {
+                if let Some(owner) = select
+                    .query_row([&actor], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
                     owners.push((actor, UserId::new(owner)));
                 }
             }
-            tx.commit()?;
             Ok(owners)
-        })
-        .await
-    }
-
-    async fn device_enrolled_at(&self, device: &DeviceCode) -> Result<Option<i64>, StorageError> {
-        let code = device.as_str().to_owned();
-        self.run(move |c| {
-            c.query_row(
-                "SELECT created_at FROM devices WHERE code = ?1",
-                [code],
-                |r| r.get(0),
-            )
-            .optional()
         })
         .await
     }
