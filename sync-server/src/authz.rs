@@ -147,7 +147,7 @@ fn check_attribution(
     before: Option<&CaseFile>,
     after: &CaseFile,
 ) -> Result<(), Denied> {
-    fn authors<'a>(case: &'a CaseFile) -> Vec<(&'a str, &'a UserId)> {
+    fn authors(case: &CaseFile) -> Vec<(&str, &UserId)> {
         let mut out = Vec::new();
         out.extend(case.visits.iter().map(|v| (v.id.as_str(), &v.by)));
         out.extend(

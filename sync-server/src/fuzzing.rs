@@ -133,7 +133,7 @@ fn scalar(b: u8, n: u8) -> ScalarValue {
         2 => ScalarValue::Int(i64::from(n) - 128),
         3 => ScalarValue::Uint(u64::from(n)),
         4 => ScalarValue::F64(f64::from(n) / 3.0),
-        5 => ScalarValue::Boolean(n % 2 == 0),
+        5 => ScalarValue::Boolean(n.is_multiple_of(2)),
         6 => ScalarValue::Null,
         7 => ScalarValue::Timestamp(NOW - i64::from(n) * 1_000_000),
         8 => ScalarValue::counter(i64::from(n)),
@@ -183,7 +183,7 @@ fn run_program(doc: &mut AutoCommit, program: &[u8]) {
                 .insert_object(&obj, index.min(len), ObjType::Map)
                 .map(|o| objs.push((o, ObjType::Map))),
             (1, _) => {
-                let t = if value % 2 == 0 {
+                let t = if value.is_multiple_of(2) {
                     ObjType::Map
                 } else {
                     ObjType::List
@@ -238,7 +238,7 @@ pub fn push_change(data: &[u8]) {
     };
     let rest = &data[2..];
     let (stored, case) = base();
-    let changes: Vec<Vec<u8>> = if mode % 2 == 0 {
+    let changes: Vec<Vec<u8>> = if mode.is_multiple_of(2) {
         vec![rest.to_vec()]
     } else {
         let Ok(mut doc) = AutoCommit::load(stored) else {

@@ -91,6 +91,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// An edit of the case file.
+type Edit = Box<dyn FnOnce(&mut CaseFile)>;
+
 fn status_where(case: &CaseFile, want: &[RequestStatus]) -> Option<RequestId> {
     workflow::derive(case)
         .into_iter()
@@ -111,11 +114,7 @@ fn event(kind: EventKind, request: RequestId, by: &UserRecord, reason: &str) -> 
 }
 
 /// The edit of `op` on `case` by the role whose work it is, or `None` when it does not apply.
-fn plan(
-    op: &Op,
-    case: &CaseFile,
-    users: &[UserRecord; 4],
-) -> Option<(usize, Box<dyn FnOnce(&mut CaseFile)>)> {
+fn plan(op: &Op, case: &CaseFile, users: &[UserRecord; 4]) -> Option<(usize, Edit)> {
     let [rep, researcher, committee, admin] = users;
     let (rep, researcher, committee, admin) = (
         rep.clone(),

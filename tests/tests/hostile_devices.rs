@@ -459,7 +459,7 @@ async fn item6_photos_do_not_leak_across_branches() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    assert_eq!(missing.sha256, [sha.clone()]);
+    assert_eq!(missing.sha256, std::slice::from_ref(&sha));
     let own = rep_b.engine.create_case(NewHousehold {
         head: Member::new("أسرة في الجهراء", Relation::Head),
         address: Address::default(),
@@ -666,6 +666,22 @@ async fn item9_uploads_are_checked_bounded_and_expire() -> anyhow::Result<()> {
         .send()
         .await?;
     assert_eq!(offset(res)?, "0");
+    // A quota of unfinished uploads per device: 8 uploads of the largest size fit, the 9th
+    // does not.
+    server.storage()?.expire_uploads(i64::MAX).await?;
+    for i in 0..9u8 {
+        let name = hex::encode(Sha256::digest([i]));
+        let res = reqwest::Client::new()
+            .patch(server.url(&format!("/api/v1/blobs/{name}")))
+            .bearer_auth(&rep.login.token)
+            .header("upload-offset", "0")
+            .header("upload-length", wire::MAX_BLOB_BYTES.to_string())
+            .body(vec![i; 10])
+            .send()
+            .await?;
+        let expected = if i < 8 { 204 } else { 429 };
+        assert_eq!(res.status(), expected, "upload {i}");
+    }
     still_serving(&server, &id).await
 }
 
