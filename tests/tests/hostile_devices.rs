@@ -714,3 +714,37 @@ async fn a_committee_decision_is_still_refused_from_a_device() -> anyhow::Result
     assert_eq!(push_codes(&server, &rep, &id, changes).await?, ["identity"]);
     still_serving(&server, &id).await
 }
+
+#[tokio::test]
+async fn another_account_on_the_same_phone_writes_as_its_own_replica() -> anyhow::Result<()> {
+    // A phone handed from the representative (after a sync) to the branch's researcher: the
+    // server binds each automerge replica to one account, and the researcher's edits must
+    // not be taken for the representative's (nor refused as forged).
+    let server = TestServer::start().await?;
+    let (mut rep, id) = synced_case(&server).await?;
+    rep.engine
+        .edit(&id, Edit::SetHouseholdNotes("زيارة المندوب".into()))?;
+    let s = rep.sync().await?;
+    assert!(s.refused.is_empty(), "{:?}", s.refused);
+    let (client, login) = mandoob_engine::sync_client::SyncClient::login(
+        &server.url(""),
+        "researcher",
+        mandoob_tests::PASSWORD,
+        "the same phone",
+        &mut rep.engine,
+    )
+    .await?;
+    rep.client = client;
+    rep.login = login;
+    rep.engine
+        .edit(&id, Edit::SetHouseholdNotes("ملاحظة الباحث".into()))?;
+    let s = rep.sync().await?;
+    assert!(s.refused.is_empty(), "{:?}", s.refused);
+    let mut fresh = Device::enrol(&server, "rep-a").await?;
+    fresh.sync().await?;
+    assert_eq!(
+        fresh.engine.open_case(&id)?.case.household.notes,
+        "ملاحظة الباحث"
+    );
+    Ok(())
+}
