@@ -542,7 +542,8 @@ impl Engine {
     }
 
     /// Forgets the token and the session. Case files and unsynced work stay on the device:
-    /// the next sign-in (the same user, or an administrator's recovery) syncs them.
+    /// the same user's next sign-in syncs them (the server takes a change only from the
+    /// account that wrote it, so another account's sign-in cannot).
     pub fn sign_out(&mut self) -> Result<(), EngineError> {
         self.store.conn().execute(
             "DELETE FROM settings WHERE key IN ('credentials', 'session')",
