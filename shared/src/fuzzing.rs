@@ -3,6 +3,21 @@
 
 use crate::doc::CaseDoc;
 
+/// Installed by every fuzz target at start. libFuzzer's hook aborts on every panic; panics
+/// inside automerge's decoder are caught by [`crate::doc`] and reported as damaged bytes (as
+/// in production), so those unwind to that catch, and any other panic is a crash.
+pub fn install_panic_hook() {
+    let abort = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_decoder = info
+            .location()
+            .is_some_and(|l| l.file().contains("/hexane-") || l.file().contains("/automerge-"));
+        if !in_decoder {
+            abort(info);
+        }
+    }));
+}
+
 /// Arbitrary bytes as a stored case document: loading never panics, and whatever fits the
 /// schema is read by the model, both ways alike.
 pub fn load_document(data: &[u8]) {

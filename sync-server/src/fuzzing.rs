@@ -12,8 +12,8 @@ use mandoob_shared::ids::{BranchCode, Timestamp, UserId};
 use mandoob_shared::sync::{self as wire, PushDoc, SyncRequest};
 use mandoob_shared::workflow::Role;
 
-use crate::push::{self, PushLookups, Pusher};
-use crate::storage::{BlobAccess, StorageError, UserRecord};
+use crate::push::{self, Pusher};
+use crate::storage::{BlobAccess, UserRecord};
 
 /// A sync request body as the server decodes it: never a panic, and the limits hold.
 pub fn sync_request(data: &[u8]) {
@@ -34,28 +34,6 @@ pub fn sync_request(data: &[u8]) {
 
 /// The server's clock in the push target (fixed, so inputs replay the same way).
 const NOW: i64 = 1_790_000_000_000;
-
-struct Memory {
-    actors: Mutex<HashMap<String, UserId>>,
-}
-
-impl PushLookups for Memory {
-    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError> {
-        let known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(actors
-            .iter()
-            .filter_map(|a| known.get(a).map(|u| (a.clone(), u.clone())))
-            .collect())
-    }
-
-    fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError> {
-        Ok(match sha256.as_bytes().first() {
-            Some(b'0') => BlobAccess::Hidden,
-            Some(b'1') => BlobAccess::Visible,
-            _ => BlobAccess::Missing,
-        })
-    }
-}
 
 /// The stored case every push input starts from: a realistic case of rep-a's.
 fn base() -> &'static (Vec<u8>, mandoob_shared::ids::CaseId) {
@@ -258,8 +236,13 @@ pub fn push_change(data: &[u8]) {
         now: NOW,
     };
     // The replica that wrote the stored case is rep-a's.
-    let lookups = Memory {
+    let lookups = push::MemoryLookups {
         actors: Mutex::new(base_actors().clone()),
+        photos: |sha| match sha.as_bytes().first() {
+            Some(b'0') => BlobAccess::Hidden,
+            Some(b'1') => BlobAccess::Visible,
+            _ => BlobAccess::Missing,
+        },
     };
     let push = PushDoc {
         case: case.clone(),

@@ -59,6 +59,53 @@ pub trait PushLookups {
     fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError>;
 }
 
+/// Storage answers kept in memory, for the fuzz target and the property tests: actor
+/// bindings as the store keeps them, and photos by a rule.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct MemoryLookups {
+    pub actors: Mutex<HashMap<String, UserId>>,
+    pub photos: fn(&str) -> BlobAccess,
+}
+
+impl MemoryLookups {
+    /// Lookups where every photo is missing and no actor is bound yet.
+    pub fn new() -> Self {
+        Self {
+            actors: Mutex::new(HashMap::new()),
+            photos: |_| BlobAccess::Missing,
+        }
+    }
+
+    /// What the store does with accepted changes: their actors are bound to the pusher.
+    pub fn bind(&self, actors: &[String], user: &UserId) {
+        let mut known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        for a in actors {
+            known.entry(a.clone()).or_insert_with(|| user.clone());
+        }
+    }
+}
+
+impl Default for MemoryLookups {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PushLookups for MemoryLookups {
+    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError> {
+        let known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(actors
+            .iter()
+            .filter_map(|a| known.get(a).map(|u| (a.clone(), u.clone())))
+            .collect())
+    }
+
+    fn blob_access(&self, sha256: &str) -> Result<BlobAccess, StorageError> {
+        Ok((self.photos)(sha256))
+    }
+}
+
 /// The result of checking one case's changes.
 #[derive(Debug)]
 pub struct Checked {

@@ -2,46 +2,14 @@
 //! *valid* edits, each by the role whose work it is, go through exactly the server's check
 //! (`push::check_push`) and are never refused.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 use mandoob_shared::sync::{Bytes, PushDoc};
 use mandoob_shared::workflow::{self, EventKind, RequestStatus, Role};
-use mandoob_sync_server::push::{PushLookups, Pusher, check_push};
-use mandoob_sync_server::storage::{BlobAccess, StorageError, UserRecord};
+use mandoob_sync_server::push::{MemoryLookups, Pusher, check_push};
+use mandoob_sync_server::storage::UserRecord;
 use proptest::prelude::*;
-
-#[derive(Default)]
-struct Memory {
-    actors: Mutex<HashMap<String, UserId>>,
-}
-
-impl Memory {
-    /// What the store does with accepted changes: their actors are bound to the pusher.
-    fn bind(&self, actors: &[String], user: &UserId) {
-        let mut known = self.actors.lock().expect("lock");
-        for a in actors {
-            known.entry(a.clone()).or_insert_with(|| user.clone());
-        }
-    }
-}
-
-impl PushLookups for Memory {
-    fn actor_owners(&self, actors: &[String]) -> Result<HashMap<String, UserId>, StorageError> {
-        let known = self.actors.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(actors
-            .iter()
-            .filter_map(|a| known.get(a).map(|u| (a.clone(), u.clone())))
-            .collect())
-    }
-
-    fn blob_access(&self, _sha256: &str) -> Result<BlobAccess, StorageError> {
-        Ok(BlobAccess::Missing)
-    }
-}
 
 fn user(id: &str, role: Role) -> UserRecord {
     UserRecord {
@@ -308,7 +276,7 @@ proptest! {
             user("committee", Role::Committee),
             user("admin", Role::Administrator),
         ];
-        let lookups = Memory::default();
+        let lookups = MemoryLookups::new();
         let now = Timestamp::now().millis();
         let pusher = |who: usize| Pusher { user: &users[who], enrolled_at: Some(now - 3_600_000), now: now + 60_000 };
 

@@ -78,6 +78,24 @@ fn forge(
     Ok(doc.changes_since(&heads))
 }
 
+/// Edits the device's copy of `case` through the model as `user` (a modified app that skips
+/// the engine's checks) and returns the new changes.
+fn edit_as(
+    device: &mut Device,
+    case: &CaseId,
+    user: &str,
+    edit: impl FnOnce(&mut CaseFile),
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut doc = device.engine.case_doc(case)?;
+    let heads = doc.heads();
+    let author = Author {
+        user: UserId::new(user),
+        at: Timestamp::now(),
+    };
+    doc.update(&author, edit)?;
+    Ok(doc.changes_since(&heads))
+}
+
 fn now() -> i64 {
     Timestamp::now().millis()
 }
@@ -340,16 +358,7 @@ async fn item4_authorship_is_the_signed_in_account() -> anyhow::Result<()> {
         follow_up_on: None,
         follow_up_done: false,
     };
-    let mut doc = rep.engine.case_doc(&id)?;
-    let heads = doc.heads();
-    doc.update(
-        &Author {
-            user: UserId::new("rep-a"),
-            at: Timestamp::now(),
-        },
-        |c| c.contacts.push(contact),
-    )?;
-    let changes = doc.changes_since(&heads);
+    let changes = edit_as(&mut rep, &id, "rep-a", |c| c.contacts.push(contact))?;
     assert_eq!(push_codes(&server, &rep, &id, changes).await?, ["identity"]);
     // The console's conflicts name nobody falsely: every stored change names its replica's
     // account.
@@ -479,16 +488,7 @@ async fn item6_photos_do_not_leak_across_branches() -> anyhow::Result<()> {
         captured_by: UserId::new("rep-b"),
         expires_on: None,
     };
-    let mut doc = rep_b.engine.case_doc(&own)?;
-    let heads = doc.heads();
-    doc.update(
-        &Author {
-            user: UserId::new("rep-b"),
-            at: Timestamp::now(),
-        },
-        |c| c.documents.push(doc_meta),
-    )?;
-    let changes = doc.changes_since(&heads);
+    let changes = edit_as(&mut rep_b, &own, "rep-b", |c| c.documents.push(doc_meta))?;
     assert_eq!(push_codes(&server, &rep_b, &own, changes).await?, ["photo"]);
     let res = reqwest::Client::new()
         .get(server.url(&format!("/api/v1/blobs/{sha}")))
@@ -691,26 +691,17 @@ async fn a_committee_decision_is_still_refused_from_a_device() -> anyhow::Result
     let server = TestServer::start().await?;
     let (mut rep, id) = synced_case(&server).await?;
     let request = rep.engine.open_case(&id)?.case.requests[0].id.clone();
-    let mut doc = rep.engine.case_doc(&id)?;
-    let heads = doc.heads();
-    doc.update(
-        &Author {
-            user: UserId::new("rep-a"),
+    let changes = edit_as(&mut rep, &id, "rep-a", |c| {
+        c.events.push(WorkflowEvent {
+            id: EventId::generate(),
+            kind: EventKind::Accepted,
+            request,
+            actor: UserId::new("rep-a"),
+            role: Role::Committee,
             at: Timestamp::now(),
-        },
-        |c| {
-            c.events.push(WorkflowEvent {
-                id: EventId::generate(),
-                kind: EventKind::Accepted,
-                request,
-                actor: UserId::new("rep-a"),
-                role: Role::Committee,
-                at: Timestamp::now(),
-                reason: "قرار مزور".into(),
-            })
-        },
-    )?;
-    let changes = doc.changes_since(&heads);
+            reason: "قرار مزور".into(),
+        })
+    })?;
     assert_eq!(push_codes(&server, &rep, &id, changes).await?, ["identity"]);
     still_serving(&server, &id).await
 }

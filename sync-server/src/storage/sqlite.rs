@@ -434,6 +434,18 @@ fn visible_length(c: &Connection, sha: &str, viewer: &BlobViewer) -> rusqlite::R
         .map(|n| n.map(|n| n as u64))
 }
 
+/// The bytes of a device's partial upload, in order.
+fn read_parts(c: &Connection, sha: &str, device: &str) -> rusqlite::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT bytes FROM blob_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset",
+    )?;
+    for part in stmt.query_map(params![sha, device], |r| r.get::<_, Vec<u8>>(0))? {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
 /// A refused write, reported as a conflict (the caller's state disagrees with the server's).
 fn refusal(message: String) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(
@@ -998,17 +1010,7 @@ impl Storage for SqliteStorage {
         device: &DeviceCode,
     ) -> Result<Vec<u8>, StorageError> {
         let (sha, device) = (sha256.to_owned(), device.as_str().to_owned());
-        self.run(move |c| {
-            let mut all = Vec::new();
-            let mut stmt = c.prepare(
-                "SELECT bytes FROM blob_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset",
-            )?;
-            for part in stmt.query_map(params![sha, device], |r| r.get::<_, Vec<u8>>(0))? {
-                all.extend(part?);
-            }
-            Ok(all)
-        })
-        .await
+        self.run(move |c| read_parts(c, &sha, &device)).await
     }
 
     async fn complete_blob(
@@ -1024,15 +1026,7 @@ impl Storage for SqliteStorage {
         );
         self.run(move |c| {
             let tx = c.transaction()?;
-            let mut all = Vec::new();
-            {
-                let mut stmt = tx.prepare(
-                    "SELECT bytes FROM blob_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset",
-                )?;
-                for part in stmt.query_map(params![sha, device], |r| r.get::<_, Vec<u8>>(0))? {
-                    all.extend(part?);
-                }
-            }
+            let all = read_parts(&tx, &sha, &device)?;
             tx.execute(
                 "INSERT INTO blobs (sha256, bytes) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
                 params![sha, all],
