@@ -4,6 +4,7 @@
 //! generation, or async runtime), so the device engine, the HQ server, tests and benchmarks all
 //! share exactly these rules.
 //!
+//! - [`access`]: who may do what (branch scope, deciding, the console), one place;
 //! - [`model`]: the case file (`CaseFile`) and its parts;
 //! - [`doc`]: one automerge document per case: create, load, save, merge, field-level edits,
 //!   conflicts;
@@ -17,6 +18,7 @@
 //! - [`history`]: what may change once written (the append-only rules, one table);
 //! - [`i18n`]: Fluent translations, Arabic first.
 
+pub mod access;
 pub mod arabic;
 pub mod catalog;
 pub mod chunk;

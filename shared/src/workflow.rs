@@ -231,7 +231,8 @@ impl RequestState {
 
     /// Whether a decision is awaited past its due date at `now`.
     pub fn is_overdue(&self, sla: &SlaPolicy, now: Timestamp) -> bool {
-        self.due_date(sla).is_some_and(|due| kuwait_date(now) > due)
+        self.due_date(sla)
+            .is_some_and(|due| overdue_on(due, kuwait_date(now)))
     }
 }
 
@@ -316,10 +317,27 @@ impl SlaPolicy {
         !matches!(day.weekday(), Weekday::Fri | Weekday::Sat) && !self.holidays.contains(&day)
     }
 
+    /// Days from `today` to the due date of a request (re)submitted at `start`: positive while
+    /// there is time left, 0 on the due day, negative once it is overdue.
+    pub fn days_left(&self, start: Timestamp, today: NaiveDate) -> i64 {
+        (self.due_date(start) - today).num_days()
+    }
+
+    /// Whether a decision awaited since `start` is overdue on `today` (the due day itself is
+    /// still in time). The one definition of "overdue": console queue, dashboard, case list.
+    pub fn is_overdue(&self, start: Timestamp, today: NaiveDate) -> bool {
+        overdue_on(self.due_date(start), today)
+    }
+
     /// Whether a decision made at `decided` for a request started at `start` met the target.
     pub fn met(&self, start: Timestamp, decided: Timestamp) -> bool {
         kuwait_date(decided) <= self.due_date(start)
     }
+}
+
+/// Whether a decision due on `due` is overdue on `today`.
+pub fn overdue_on(due: NaiveDate, today: NaiveDate) -> bool {
+    today > due
 }
 
 /// Kuwait's offset from UTC: +3 hours, all year.

@@ -1,4 +1,4 @@
-//! Administration from the command line: branches, users, a demo.
+//! Administration from the command line: users (through [`accounts`]) and the demo data.
 
 use chrono::Utc;
 use mandoob_shared::doc::{Author, CaseDoc};
@@ -6,10 +6,12 @@ use mandoob_shared::ids::{BranchCode, UserId};
 use mandoob_shared::sample;
 use mandoob_shared::workflow::Role;
 
-use crate::auth;
-use crate::storage::{ImportedCase, Storage, StorageError, UserRecord};
+use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
+use crate::storage::{ImportedCase, Storage, StorageError};
 
-/// Creates a user with an argon2id-hashed password.
+/// Creates a user with an argon2id-hashed password, by the command line, under the same rules
+/// as the console ([`accounts::create_user`]).
 pub async fn create_user(
     storage: &dyn Storage,
     id: &str,
@@ -18,23 +20,14 @@ pub async fn create_user(
     branch: &BranchCode,
     password: &str,
 ) -> anyhow::Result<()> {
-    if password.chars().count() < 8 {
-        anyhow::bail!("a password has at least 8 characters");
-    }
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await?
-        .map_err(anyhow::Error::msg)?;
-    storage
-        .create_user(&UserRecord {
-            id: UserId::new(id),
-            display_name: display_name.to_owned(),
-            role,
-            branch: branch.clone(),
-            password_hash: hash,
-            active: true,
-        })
-        .await?;
+    let new = NewUser {
+        username: id,
+        display_name,
+        role,
+        branch: branch.as_str(),
+        password,
+    };
+    accounts::create_user(storage, new, &By::command_line()).await?;
     Ok(())
 }
 

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use mandoob_shared::access;
 use mandoob_shared::history;
 use mandoob_shared::ids::UserId;
 use mandoob_shared::model::CaseFile;
-use mandoob_shared::workflow::{self, Role};
+use mandoob_shared::workflow;
 
 use crate::storage::UserRecord;
 
@@ -27,7 +28,7 @@ fn deny(code: &'static str, message: impl Into<String>) -> Result<(), Denied> {
 
 /// Whether `user` may take the case from `before` (None: it did not exist) to `after`.
 pub fn check(user: &UserRecord, before: Option<&CaseFile>, after: &CaseFile) -> Result<(), Denied> {
-    if crate::push::branch_bound(user.role) && after.branch != user.branch {
+    if access::branch_bound(user.role) && after.branch != user.branch {
         return deny(
             "other-branch",
             format!(
@@ -38,7 +39,7 @@ pub fn check(user: &UserRecord, before: Option<&CaseFile>, after: &CaseFile) -> 
     }
     match before {
         None => {
-            if !matches!(user.role, Role::Representative | Role::Administrator) {
+            if !access::may_register(user.role) {
                 return deny(
                     "not-permitted",
                     "only representatives and administrators register households",
@@ -121,7 +122,7 @@ fn check_referral_answers(
         if !changed {
             continue;
         }
-        if !matches!(user.role, Role::SocialResearcher | Role::Administrator) {
+        if !access::may_answer_referrals(user.role) {
             return deny(
                 "not-permitted",
                 "only the social-research officer answers a referral",

@@ -2,24 +2,31 @@
 //! sets up logging and calls [`serve`]. Tests start it on port 0 with their own shutdown
 //! signal and data directory.
 //!
-//! - [`api`]: the device API (sign-in, sync, blobs);
-//! - [`authz`]: what each role may change in a case, checked on every pushed change;
-//! - [`auth`]: argon2id passwords, hashed bearer tokens;
-//! - [`storage`]: the storage trait and its embedded SQLite backend;
-//! - [`admin`]: branches, users, demo data (used by the `admin` command);
-//! - [`console`]: the HQ console (server-rendered pages) and [`report`], its rows.
+//! Layers, from the outside in (an adapter never imports another adapter):
+//! - adapters: [`api`] (the device API: sign-in, sync, photos, library), [`console`] (the HQ
+//!   console, server-rendered pages) and the command line (`main.rs`, with [`admin`]'s demo
+//!   data);
+//! - [`service`]: what the adapters call, holding the rules (storing a push under the case's
+//!   lock, accounts, the library, the SLA policy, the audit log) over [`state::AppState`];
+//! - pure checks: [`push`] (a pushed change against the schema, the history rules and
+//!   [`authz`], what each role may change in a case); access rules themselves are
+//!   `mandoob_shared::access`;
+//! - [`storage`]: the storage trait and its embedded SQLite backend, with [`report`], the
+//!   rows it keeps beside each case for the console;
+//! - [`auth`]: argon2id passwords, hashed tokens, the sign-in limiter.
 
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod authz;
 pub mod console;
-pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod push;
 pub mod report;
+pub mod service;
 pub mod settings;
+pub mod state;
 pub mod storage;
 pub mod tls;
 
@@ -28,7 +35,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -36,8 +43,8 @@ use tower_http::compression::Predicate;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
 use tower_http::trace::TraceLayer;
 
-pub use api::AppState;
 pub use settings::Settings;
+pub use state::AppState;
 use storage::Storage;
 
 /// What `GET /healthz` answers.
@@ -60,29 +67,15 @@ async fn healthz() -> Json<Health> {
 
 /// The state for `storage` with `settings`' limits.
 pub fn state(storage: Arc<dyn Storage>, settings: &Settings) -> AppState {
-    AppState {
-        storage,
-        case_locks: Arc::new(push::CaseLocks::default()),
-        max_page: settings.max_page,
-        sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
-    }
+    AppState::new(storage, settings)
 }
 
 /// The HTTP routes.
 pub fn app(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .merge(console::routes(state.clone()))
+        .merge(api::routes())
         .route("/healthz", get(healthz))
-        .route("/api/v1/login", post(api::login))
-        .route("/api/v1/sync", post(api::sync))
-        .route("/api/v1/blobs/missing", post(api::missing_blobs))
-        .route("/api/v1/library", get(api::library))
-        .route(
-            "/api/v1/blobs/{sha}",
-            get(api::blob_download)
-                .head(api::blob_status)
-                .patch(api::blob_upload),
-        )
         // The web build of the field app (issue 7): static files; `.wasm` is served as
         // `application/wasm` so browsers compile it while it downloads.
         .nest_service(

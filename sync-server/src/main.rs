@@ -5,8 +5,9 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mandoob_shared::ids::{BranchCode, DeviceCode};
 use mandoob_shared::workflow::Role;
+use mandoob_sync_server::service::accounts::{self, NewUser};
+use mandoob_sync_server::service::audit::By;
 use mandoob_sync_server::{Settings, admin, bind, open_storage, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -88,7 +89,7 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
     let storage = open_storage(settings)?;
     match command {
         ["create-branch", code, name] => {
-            storage.create_branch(&BranchCode::new(*code), name).await?;
+            accounts::create_branch(storage.as_ref(), code, name, &By::command_line()).await?;
         }
         ["create-user", id, name, role, branch] => {
             let role = Role::from_code(role).with_context(|| format!("unknown role {role}"))?;
@@ -100,20 +101,17 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
                     .next()
                     .context("no password on stdin")??,
             };
-            admin::create_user(
-                storage.as_ref(),
-                id,
-                name,
+            let new = NewUser {
+                username: id,
+                display_name: name,
                 role,
-                &BranchCode::new(*branch),
-                &password,
-            )
-            .await?;
+                branch,
+                password: &password,
+            };
+            accounts::create_user(storage.as_ref(), new, &By::command_line()).await?;
         }
         ["revoke-device", code] => {
-            if !storage.revoke_device(&DeviceCode::new(*code)).await? {
-                anyhow::bail!("no device {code}");
-            }
+            accounts::revoke_device(storage.as_ref(), code, &By::command_line()).await?;
         }
         ["seed-demo"] => admin::seed_demo(storage.as_ref(), 20).await?,
         ["seed-demo", n] => admin::seed_demo(storage.as_ref(), n.parse()?).await?,

@@ -5,18 +5,17 @@
 //!
 //! [`check_push`] is pure (no IO, no async): what it needs from storage comes through
 //! [`PushLookups`], so the fuzz target and the property tests drive exactly the code the
-//! server runs. The caller holds the case's lock ([`CaseLocks`]) from reading the stored case
-//! to storing the accepted changes.
+//! server runs. [`crate::service::push`] runs it under the case's lock, from reading the stored
+//! case to storing the accepted changes.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Mutex;
 
 use automerge::ChangeHash;
 use mandoob_shared::doc::CaseDoc;
-use mandoob_shared::ids::{CaseId, UserId};
+use mandoob_shared::ids::UserId;
 use mandoob_shared::model::CaseFile;
 use mandoob_shared::sync::{self as wire, PushDoc, RefusedChange};
-use mandoob_shared::workflow::Role;
 
 use crate::authz;
 use crate::storage::{BlobAccess, StorageError, UserRecord};
@@ -369,47 +368,6 @@ pub fn hash_of(bytes: &[u8]) -> String {
     }
 }
 
-/// Whether `role` is bound to its branch (sees and changes only its branch's cases).
-pub fn branch_bound(role: Role) -> bool {
-    matches!(role, Role::Representative | Role::SocialResearcher)
-}
-
-/// One lock per case, so pushes to different cases run side by side while the read, check and
-/// write of one case stay atomic. Entries go away when nobody holds or waits for them.
-#[derive(Debug, Default)]
-pub struct CaseLocks {
-    locks: Mutex<HashMap<CaseId, Weak<tokio::sync::Mutex<()>>>>,
-}
-
-/// A held case lock.
-#[derive(Debug)]
-pub struct CaseGuard {
-    _guard: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl CaseLocks {
-    /// Waits for the case's lock.
-    pub async fn lock(&self, case: &CaseId) -> CaseGuard {
-        let lock = {
-            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-            if locks.len() > 1024 {
-                locks.retain(|_, w| w.strong_count() > 0);
-            }
-            match locks.get(case).and_then(Weak::upgrade) {
-                Some(l) => l,
-                None => {
-                    let l = Arc::new(tokio::sync::Mutex::new(()));
-                    locks.insert(case.clone(), Arc::downgrade(&l));
-                    l
-                }
-            }
-        };
-        CaseGuard {
-            _guard: lock.lock_owned().await,
-        }
-    }
-}
-
 /// Whether a push is within the limits of one sync request ([`wire::MAX_PUSH_CHANGES`],
 /// [`wire::MAX_PUSH_BYTES`]); the message tells the device to split it.
 pub fn check_push_limits(push: &[PushDoc]) -> Result<(), String> {
@@ -439,21 +397,4 @@ pub fn check_document_size(snapshot: &[u8]) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn case_locks_are_per_case_and_freed() {
-        let locks = CaseLocks::default();
-        let a = CaseId::new("a");
-        let g = locks.lock(&a).await;
-        // Another case is not blocked.
-        let _b = locks.lock(&CaseId::new("b")).await;
-        drop(g);
-        let _again = locks.lock(&a).await;
-        assert!(locks.locks.lock().expect("lock").len() <= 2);
-    }
 }

@@ -1,5 +1,7 @@
 //! Administration: branches, users and roles, devices (last sync, revoke a lost phone), the SLA
-//! setting, and the audit log. Every change here is written to the audit log.
+//! setting, the library, and the audit log. The rules and the audit are the services'
+//! ([`crate::service::accounts`], [`crate::service::library`], [`crate::service::policy`]);
+//! these handlers decode the forms and render.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,27 +9,22 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
-use mandoob_shared::ids::{BranchCode, DeviceCode, UserId};
+use mandoob_shared::access::may_administer;
 use mandoob_shared::workflow::{DayCount, Role};
 
-use super::{Console, csrf_field, date_time_of, layout, message_page, sla};
-use crate::api::AppState;
-use crate::auth;
-use crate::error::ApiError;
-use crate::storage::UserRecord;
-use mandoob_shared::sync::LibraryDocument;
+use super::{Console, ConsoleError, csrf_field, date_time_of, layout};
+use crate::service::accounts::{self, NewUser};
+use crate::service::library::{self, DocumentRule, NewDocument};
+use crate::service::policy;
+use crate::state::AppState;
 
-fn internal(e: impl Into<ApiError>) -> Response {
-    e.into().into_response()
-}
-
-pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let branches = state.storage.branches().await.map_err(internal)?;
-    let users = state.storage.users().await.map_err(internal)?;
-    let devices = state.storage.devices().await.map_err(internal)?;
-    let sla = sla(&state).await;
-    let library = state.storage.library().await.map_err(internal)?;
+pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    let branches = state.storage.branches().await?;
+    let users = state.storage.users().await?;
+    let devices = state.storage.devices().await?;
+    let sla = policy::sla(state.storage.as_ref()).await;
+    let library = state.storage.library().await?;
     let t = &cx.t;
     let body = html! {
         section #devices {
@@ -149,22 +146,9 @@ pub async fn revoke(
     State(state): State<AppState>,
     cx: Console,
     Path(code): Path<String>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let found = state
-        .storage
-        .revoke_device(&DeviceCode::new(code.clone()))
-        .await
-        .map_err(internal)?;
-    if !found {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::NOT_FOUND,
-            "console-no-such-device",
-        ));
-    }
-    tracing::info!(device = %code, by = %cx.session.user.id, "device revoked");
-    cx.audit(&state, "revoke-device", &code, "").await;
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    accounts::revoke_device(state.storage.as_ref(), &code, &cx.by()).await?;
     Ok(Redirect::to("/console/admin#devices").into_response())
 }
 
@@ -178,26 +162,9 @@ pub async fn set_active(
     cx: Console,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<ActiveForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    if id == cx.session.user.id.as_str() {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-not-yourself",
-        ));
-    }
-    state
-        .storage
-        .set_user_active(&UserId::new(id.clone()), form.active)
-        .await
-        .map_err(internal)?;
-    let action = if form.active {
-        "activate-user"
-    } else {
-        "deactivate-user"
-    };
-    cx.audit(&state, action, &id, "").await;
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    accounts::set_user_active(state.storage.as_ref(), &id, form.active, &cx.by()).await?;
     Ok(Redirect::to("/console/admin#users").into_response())
 }
 
@@ -214,53 +181,17 @@ pub async fn create_user(
     State(state): State<AppState>,
     cx: Console,
     axum::Form(form): axum::Form<NewUserForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let username = form.username.trim().to_lowercase();
-    let valid_name = (2..=40).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    let Some(role) = Role::from_code(&form.role) else {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-form",
-        ));
-    };
-    if !valid_name || form.display_name.trim().is_empty() || form.password.chars().count() < 12 {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-user",
-        ));
-    }
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| internal(ApiError::Internal(e.to_string())))?
-        .map_err(|e| internal(ApiError::Internal(e)))?;
-    let user = UserRecord {
-        id: UserId::new(username.clone()),
-        display_name: form.display_name.trim().to_owned(),
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    let role = Role::from_code(&form.role).ok_or_else(ConsoleError::bad_form)?;
+    let new = NewUser {
+        username: &form.username,
+        display_name: &form.display_name,
         role,
-        branch: BranchCode::new(form.branch.trim()),
-        password_hash: hash,
-        active: true,
+        branch: &form.branch,
+        password: &form.password,
     };
-    match state.storage.create_user(&user).await {
-        Ok(()) => {}
-        Err(crate::storage::StorageError::Conflict(_)) => {
-            return Err(message_page(
-                cx.lang,
-                StatusCode::CONFLICT,
-                "console-user-exists",
-            ));
-        }
-        Err(e) => return Err(internal(e)),
-    }
-    cx.audit(&state, "create-user", &username, role.code())
-        .await;
+    accounts::create_user(state.storage.as_ref(), new, &cx.by()).await?;
     Ok(Redirect::to("/console/admin#users").into_response())
 }
 
@@ -274,37 +205,9 @@ pub async fn create_branch(
     State(state): State<AppState>,
     cx: Console,
     axum::Form(form): axum::Form<BranchForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let code = form.code.trim().to_uppercase();
-    // Branch codes start every case reference (QRN-D7-00042): short capital letters.
-    if !(2..=6).contains(&code.len())
-        || !code.bytes().all(|b| b.is_ascii_uppercase())
-        || form.name.trim().is_empty()
-    {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-branch",
-        ));
-    }
-    match state
-        .storage
-        .create_branch(&BranchCode::new(code.clone()), form.name.trim())
-        .await
-    {
-        Ok(()) => {}
-        Err(crate::storage::StorageError::Conflict(_)) => {
-            return Err(message_page(
-                cx.lang,
-                StatusCode::CONFLICT,
-                "console-branch-exists",
-            ));
-        }
-        Err(e) => return Err(internal(e)),
-    }
-    cx.audit(&state, "create-branch", &code, form.name.trim())
-        .await;
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    accounts::create_branch(state.storage.as_ref(), &form.code, &form.name, &cx.by()).await?;
     Ok(Redirect::to("/console/admin#branches").into_response())
 }
 
@@ -318,32 +221,11 @@ pub async fn set_sla(
     State(state): State<AppState>,
     cx: Console,
     axum::Form(form): axum::Form<SlaForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    if !(1..=90).contains(&form.days) || !matches!(form.count.as_str(), "calendar" | "working") {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-form",
-        ));
-    }
-    state
-        .storage
-        .set_setting("sla_days", &form.days.to_string())
-        .await
-        .map_err(internal)?;
-    state
-        .storage
-        .set_setting("sla_count", &form.count)
-        .await
-        .map_err(internal)?;
-    cx.audit(
-        &state,
-        "set-sla",
-        "sla",
-        &format!("{} {}", form.days, form.count),
-    )
-    .await;
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    policy::set_sla(state.storage.as_ref(), form.days, &form.count, &cx.by())
+        .await?
+        .map_err(|_| ConsoleError::bad_form())?;
     Ok(Redirect::to("/console/admin#sla").into_response())
 }
 
@@ -355,46 +237,21 @@ pub struct PublishForm {
     body_en: String,
 }
 
-/// The most text one reference document may hold (it travels to every device).
-const MAX_DOCUMENT_CHARS: usize = 200_000;
-
 pub async fn publish(
     State(state): State<AppState>,
     cx: Console,
     axum::Form(form): axum::Form<PublishForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let parts = [&form.title_ar, &form.title_en, &form.body_ar, &form.body_en];
-    if parts.iter().any(|p| p.trim().is_empty())
-        || parts.iter().map(|p| p.chars().count()).sum::<usize>() > MAX_DOCUMENT_CHARS
-    {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-document",
-        ));
-    }
-    let mut raw = [0u8; 8];
-    getrandom::fill(&mut raw).map_err(|e| internal(ApiError::Internal(e.to_string())))?;
-    let doc = LibraryDocument {
-        id: hex::encode(raw),
-        title_ar: form.title_ar.trim().to_owned(),
-        title_en: form.title_en.trim().to_owned(),
-        // Line endings as a browser sends them (CRLF) are stored as plain newlines.
-        body_ar: form.body_ar.replace("\r\n", "\n").trim().to_owned(),
-        body_en: form.body_en.replace("\r\n", "\n").trim().to_owned(),
-        published_at: chrono::Utc::now().timestamp_millis(),
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    let new = NewDocument {
+        title_ar: &form.title_ar,
+        title_en: &form.title_en,
+        body_ar: &form.body_ar,
+        body_en: &form.body_en,
     };
-    state
-        .storage
-        .publish_document(&doc)
-        .await
-        .map_err(internal)?;
-    crate::api::refresh_library_version(&state)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    cx.audit(&state, "publish-document", &doc.id, &doc.title_en)
-        .await;
+    library::publish(state.storage.as_ref(), new, &cx.by())
+        .await?
+        .map_err(document_refused)?;
     Ok(Redirect::to("/console/admin#library").into_response())
 }
 
@@ -402,25 +259,26 @@ pub async fn retire(
     State(state): State<AppState>,
     cx: Console,
     Path(id): Path<String>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    if !state.storage.retire_document(&id).await.map_err(internal)? {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::NOT_FOUND,
-            "console-no-such-document",
-        ));
-    }
-    crate::api::refresh_library_version(&state)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    cx.audit(&state, "retire-document", &id, "").await;
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    library::retire(state.storage.as_ref(), &id, &cx.by())
+        .await?
+        .map_err(document_refused)?;
     Ok(Redirect::to("/console/admin#library").into_response())
 }
 
-pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
-    cx.require(&[Role::Administrator])?;
-    let entries = state.storage.audit_log(1000).await.map_err(internal)?;
+fn document_refused(rule: DocumentRule) -> ConsoleError {
+    match rule {
+        DocumentRule::Invalid => ConsoleError::new(StatusCode::BAD_REQUEST, "console-bad-document"),
+        DocumentRule::NotFound => {
+            ConsoleError::new(StatusCode::NOT_FOUND, "console-no-such-document")
+        }
+    }
+}
+
+pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    let entries = state.storage.audit_log(1000).await?;
     let t = &cx.t;
     let body = html! {
         table.audit {

@@ -14,11 +14,13 @@ use mandoob_shared::i18n::Lang;
 use mandoob_shared::ids::{CaseId, EventId, RequestId, Timestamp};
 use mandoob_shared::model::{CaseFile, Member, WorkflowEvent};
 use mandoob_shared::sync::{self as wire, PushDoc};
-use mandoob_shared::workflow::{self, EventKind, RequestState, Role, SlaPolicy};
+use mandoob_shared::workflow::{self, EventKind, RequestState, SlaPolicy};
 
-use super::{Console, csrf_field, date_of, date_time_of, kwd, layout, message_page, sla};
-use crate::api::{AppState, push_one};
-use crate::storage::Scope;
+use mandoob_shared::access::{self, Scope};
+
+use super::{Console, ConsoleError, csrf_field, date_of, date_time_of, kwd, layout};
+use crate::service::{policy, push::push_case_locked};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct Notice {
@@ -34,8 +36,8 @@ fn notice_key(key: &str) -> Option<&str> {
 }
 
 /// The stored case, if it exists and is in the user's scope.
-async fn load(state: &AppState, cx: &Console, id: &str) -> Result<CaseDoc, Response> {
-    let not_found = || message_page(cx.lang, StatusCode::NOT_FOUND, "console-no-such-case");
+async fn load(state: &AppState, cx: &Console, id: &str) -> Result<CaseDoc, ConsoleError> {
+    let not_found = || ConsoleError::new(StatusCode::NOT_FOUND, "console-no-such-case");
     // Case ids are UUIDs (the schema refuses any other): nothing else reaches a link or a form.
     if !mandoob_shared::schema::is_uuid(id) {
         return Err(not_found());
@@ -43,15 +45,14 @@ async fn load(state: &AppState, cx: &Console, id: &str) -> Result<CaseDoc, Respo
     let stored = state
         .storage
         .case(&CaseId::new(id))
-        .await
-        .map_err(|e| crate::error::ApiError::from(e).into_response())?
+        .await?
         .ok_or_else(not_found)?;
     if !cx.scope().contains(&stored.branch) {
         return Err(not_found());
     }
     CaseDoc::load(&stored.snapshot).map_err(|e| {
         tracing::error!(case = id, error = %e, "stored case does not load");
-        message_page(cx.lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed")
+        ConsoleError::failed()
     })
 }
 
@@ -67,14 +68,14 @@ pub async fn view(
     cx: Console,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
-) -> Result<Response, Response> {
+) -> Result<Response, ConsoleError> {
     let mut doc = load(&state, &cx, &id).await?;
     let (case, _) = doc
         .read_with_conflicts()
-        .map_err(|_| message_page(cx.lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed"))?;
+        .map_err(|_| ConsoleError::failed())?;
     let conflicts = doc.conflicts().unwrap_or_default();
     let states = workflow::derive(&case);
-    let sla = sla(&state).await;
+    let sla = policy::sla(state.storage.as_ref()).await;
     let t = &cx.t;
     let title = format!(
         "{} · {}",
@@ -105,7 +106,7 @@ fn requests_section(
     sla: &SlaPolicy,
 ) -> Markup {
     let t = &cx.t;
-    let may_decide = matches!(cx.role(), Role::Committee | Role::Administrator);
+    let may_decide = access::may_decide(cx.role());
     html! {
         section #requests {
             h2 { (t.text("console-requests")) }
@@ -156,7 +157,7 @@ fn requests_section(
 
 fn conflicts_section(cx: &Console, case: &CaseFile, conflicts: &[FieldConflict]) -> Markup {
     let t = &cx.t;
-    let may_resolve = cx.role() != Role::Representative;
+    let may_resolve = access::may_resolve_conflicts(cx.role());
     html! {
         section #conflicts {
             h2 { (t.text("console-conflicts")) }
@@ -304,7 +305,7 @@ fn timeline_section(cx: &Console, case: &CaseFile, states: &[RequestState]) -> M
 
 fn referrals_section(cx: &Console, case: &CaseFile) -> Markup {
     let t = &cx.t;
-    let may_answer = matches!(cx.role(), Role::SocialResearcher | Role::Administrator);
+    let may_answer = access::may_answer_referrals(cx.role());
     html! {
         @if !case.referrals.is_empty() {
             section #referrals {
@@ -399,8 +400,8 @@ async fn change_case(
     cx: &Console,
     id: &str,
     edit: impl FnOnce(&mut CaseDoc, &Author) -> Result<(), DocError>,
-) -> Result<(), Response> {
-    let _guard = state.case_locks.lock(&CaseId::new(id)).await;
+) -> Result<(), ConsoleError> {
+    let guard = state.case_locks.lock(&CaseId::new(id)).await;
     let mut doc = load(state, cx, id).await?;
     let before = doc.heads();
     let author = Author {
@@ -409,14 +410,17 @@ async fn change_case(
     };
     edit(&mut doc, &author).map_err(|e| {
         tracing::warn!(case = id, error = %e, "console edit refused");
-        message_page(cx.lang, StatusCode::UNPROCESSABLE_ENTITY, "console-refused")
+        ConsoleError::new(StatusCode::UNPROCESSABLE_ENTITY, "console-refused")
     })?;
     let changes = doc.changes_since(&before);
     if changes.is_empty() {
         return Ok(());
     }
-    let outcome = push_one(
+    // Checked and stored exactly like a device's push, still under the lock taken before the
+    // case was read.
+    let outcome = push_case_locked(
         state,
+        &guard,
         &cx.session.user,
         None,
         PushDoc {
@@ -424,13 +428,12 @@ async fn change_case(
             changes: changes.into_iter().map(wire::Bytes).collect(),
         },
     )
-    .await
-    .map_err(IntoResponse::into_response)?;
+    .await?;
     if let Some(r) = outcome.refused.first() {
         tracing::warn!(case = id, code = %r.code, message = %r.message, "console change refused");
-        return Err(
-            Redirect::to(&format!("/console/cases/{id}?error=console-refused")).into_response(),
-        );
+        return Err(ConsoleError::Redirect(format!(
+            "/console/cases/{id}?error=console-refused"
+        )));
     }
     Ok(())
 }
@@ -463,14 +466,12 @@ pub async fn decide(
     cx: Console,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<DecideForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Committee, Role::Administrator])?;
+) -> Result<Response, ConsoleError> {
+    // The policy gives the decision to the research committee: the form is shown to its
+    // members only, and a decision posted by anyone else is refused here.
+    cx.require(access::may_decide)?;
     let Some((kind, request)) = form.parse() else {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-form",
-        ));
+        return Err(ConsoleError::bad_form());
     };
     let back = |key: &str, field: &str| {
         Redirect::to(&format!(
@@ -482,7 +483,7 @@ pub async fn decide(
     let doc = load(&state, &cx, &id).await?;
     let (case, _) = doc
         .read_with_conflicts()
-        .map_err(|_| message_page(cx.lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed"))?;
+        .map_err(|_| ConsoleError::failed())?;
     let Some(status) = workflow::derive(&case)
         .into_iter()
         .find(|s| s.request == request)
@@ -535,14 +536,10 @@ pub async fn resolve(
     cx: Console,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<ResolveForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Committee, Role::Administrator, Role::SocialResearcher])?;
+) -> Result<Response, ConsoleError> {
+    cx.require(access::may_resolve_conflicts)?;
     let Some((path, value)) = form.parse() else {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::BAD_REQUEST,
-            "console-bad-form",
-        ));
+        return Err(ConsoleError::bad_form());
     };
     let reference = {
         let mut doc = load(&state, &cx, &id).await?;
@@ -585,8 +582,8 @@ pub async fn answer_referral(
     cx: Console,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<AnswerForm>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::SocialResearcher, Role::Administrator])?;
+) -> Result<Response, ConsoleError> {
+    cx.require(access::may_answer_referrals)?;
     let answer = form.answer.trim().to_owned();
     if answer.is_empty() {
         return Ok(Redirect::to(&format!(
@@ -597,7 +594,7 @@ pub async fn answer_referral(
     let doc = load(&state, &cx, &id).await?;
     let (case, _) = doc
         .read_with_conflicts()
-        .map_err(|_| message_page(cx.lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed"))?;
+        .map_err(|_| ConsoleError::failed())?;
     let Some(referral) = case
         .referrals
         .iter()
@@ -654,9 +651,9 @@ pub async fn blob(
     State(state): State<AppState>,
     cx: Console,
     Path(sha): Path<String>,
-) -> Result<Response, Response> {
-    let missing = || message_page(cx.lang, StatusCode::NOT_FOUND, "console-no-such-case");
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+) -> Result<Response, ConsoleError> {
+    let missing = || ConsoleError::new(StatusCode::NOT_FOUND, "console-no-such-case");
+    if !mandoob_shared::schema::is_sha256(&sha) {
         return Err(missing());
     }
     let scope: Scope = cx.scope();

@@ -10,11 +10,13 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use mandoob_shared::ids::Timestamp;
-use mandoob_shared::workflow::{Role, SlaPolicy, kuwait_date};
+use mandoob_shared::workflow::{SlaPolicy, kuwait_date};
 
-use super::{Console, date_of, layout, sla, today};
-use crate::api::AppState;
-use crate::error::ApiError;
+use mandoob_shared::access;
+
+use super::{Console, ConsoleError, date_of, layout};
+use crate::service::policy::{self, today};
+use crate::state::AppState;
 use crate::storage::{ReportRows, RequestRow};
 
 /// The figures of the dashboard.
@@ -56,7 +58,7 @@ pub fn figures(rows: &ReportRows, sla: &SlaPolicy) -> Figures {
         }
         if r.awaiting()
             && let Some(start) = start
-            && sla.due_date(start) < today
+            && sla.is_overdue(start, today)
         {
             f.overdue.push(r.clone());
         }
@@ -120,14 +122,13 @@ pub fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64, rtl: boo
     }
 }
 
-pub async fn dashboard(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
-    cx.require(&[Role::Committee, Role::Administrator])?;
-    let rows = state
-        .storage
-        .report_rows(&cx.scope())
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    let sla = sla(&state).await;
+pub async fn dashboard(
+    State(state): State<AppState>,
+    cx: Console,
+) -> Result<Response, ConsoleError> {
+    cx.require(access::sees_queue)?;
+    let rows = state.storage.report_rows(&cx.scope()).await?;
+    let sla = policy::sla(state.storage.as_ref()).await;
     let f = figures(&rows, &sla);
     let rtl = cx.lang.dir() == "rtl";
     let t = &cx.t;

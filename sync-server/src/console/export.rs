@@ -8,11 +8,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use mandoob_shared::i18n::{Lang, Translator};
-use mandoob_shared::workflow::Role;
 
-use super::{Console, date_of, date_time_of, message_page, sla};
-use crate::api::AppState;
-use crate::error::ApiError;
+use mandoob_shared::access;
+
+use super::{Console, ConsoleError, date_of, date_time_of};
+use crate::service::policy::{self, today};
+use crate::state::AppState;
 
 /// One cell of an export.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +91,7 @@ fn headings(t: &Translator, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.text(k)).collect()
 }
 
-async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, ApiError> {
+async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, ConsoleError> {
     let t = &cx.t;
     let scope = cx.scope();
     let name = |ar: &str, en: &str| -> String {
@@ -102,7 +103,7 @@ async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, ApiE
     };
     Ok(match what {
         "cases" => {
-            let sla = sla(state).await;
+            let sla = policy::sla(state.storage.as_ref()).await;
             let (docs, _) = state
                 .storage
                 .whole_documents(&scope, None, u32::MAX)
@@ -244,47 +245,45 @@ async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, ApiE
                     .collect(),
             }
         }
-        _ => return Err(ApiError::NotFound("no such export")),
+        _ => return Err(no_such_export()),
     })
+}
+
+fn no_such_export() -> ConsoleError {
+    ConsoleError::new(StatusCode::NOT_FOUND, "console-no-such-export")
+}
+
+fn failed(format: &str, e: impl std::fmt::Display) -> ConsoleError {
+    tracing::error!(format, error = %e, "export failed");
+    ConsoleError::failed()
 }
 
 pub async fn export(
     State(state): State<AppState>,
     cx: Console,
     Path(file): Path<String>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Committee, Role::Administrator])?;
+) -> Result<Response, ConsoleError> {
+    cx.require(access::sees_queue)?;
     let Some((what, format)) = file.rsplit_once('.') else {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::NOT_FOUND,
-            "console-no-such-export",
-        ));
+        return Err(no_such_export());
     };
     if !matches!(what, "cases" | "requests" | "services" | "surveys")
         || !matches!(format, "csv" | "xlsx")
     {
-        return Err(message_page(
-            cx.lang,
-            StatusCode::NOT_FOUND,
-            "console-no-such-export",
-        ));
+        return Err(no_such_export());
     }
-    let table = table(&state, &cx, what)
-        .await
-        .map_err(IntoResponse::into_response)?;
+    let table = table(&state, &cx, what).await?;
     let (bytes, mime) = match format {
         "csv" => (
-            to_csv(&table).map_err(|e| ApiError::Internal(e.to_string()).into_response())?,
+            to_csv(&table).map_err(|e| failed("csv", e))?,
             "text/csv; charset=utf-8",
         ),
         _ => (
-            to_xlsx(&table, what, cx.lang)
-                .map_err(|e| ApiError::Internal(e.to_string()).into_response())?,
+            to_xlsx(&table, what, cx.lang).map_err(|e| failed("xlsx", e))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     };
-    let stamp = super::today().to_string();
+    let stamp = today().to_string();
     cx.audit(
         &state,
         "export",

@@ -13,16 +13,19 @@
 //! - Every case, photo, queue row and export is limited to the user's scope (a social-research
 //!   officer sees their branch).
 
-#![allow(
-    clippy::result_large_err,
-    reason = "handlers return Result<Response, Response>: the error is the page to show"
-)]
+//!
+//! A thin adapter: handlers check the user's role with `mandoob_shared::access`, call
+//! [`crate::service`] and render; failures are [`ConsoleError`]s, shown as pages in the
+//! user's language.
 
 mod admin;
 mod case;
 mod dashboard;
+mod error;
 mod export;
 mod queue;
+
+pub use error::ConsoleError;
 
 use axum::Router;
 use axum::body::Body;
@@ -37,13 +40,16 @@ use chrono::Utc;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
+use mandoob_shared::access::{self, Scope};
 use mandoob_shared::i18n::{Lang, Translator};
 use mandoob_shared::ids::Timestamp;
-use mandoob_shared::workflow::{DayCount, Role, SlaPolicy, kuwait_date};
+use mandoob_shared::workflow::{Role, kuwait_date};
 
-use crate::api::{AppState, SignIn, verify_sign_in};
 use crate::auth;
-use crate::storage::{AuditEntry, ConsoleSession, Scope};
+use crate::service::accounts::{SignIn, verify_sign_in};
+use crate::service::audit::{self as audit_log, By};
+use crate::state::AppState;
+use crate::storage::ConsoleSession;
 
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -80,6 +86,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin/library/{id}/retire", post(admin::retire))
         .route("/console/audit", get(admin::audit))
         .route("/console/export/{file}", get(export::export))
+        .layer(axum::middleware::from_fn(error::render_failures))
         .layer(axum::middleware::from_fn_with_state(state, csrf_guard))
 }
 
@@ -111,43 +118,31 @@ pub struct Console {
 impl Console {
     /// Which cases this user may see.
     pub fn scope(&self) -> Scope {
-        match self.session.user.role {
-            Role::Committee | Role::Administrator => Scope::All,
-            Role::Representative | Role::SocialResearcher => {
-                Scope::Branch(self.session.user.branch.clone())
-            }
-        }
+        access::scope_of(self.session.user.role, &self.session.user.branch)
     }
 
     pub fn role(&self) -> Role {
         self.session.user.role
     }
 
-    /// Refuses users without one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), Response> {
-        if roles.contains(&self.role()) {
+    /// Refuses users whose role the access rule `allowed` (from `mandoob_shared::access`)
+    /// does not admit.
+    pub fn require(&self, allowed: fn(Role) -> bool) -> Result<(), ConsoleError> {
+        if allowed(self.role()) {
             Ok(())
         } else {
-            Err(message_page(
-                self.lang,
-                StatusCode::FORBIDDEN,
-                "console-forbidden",
-            ))
+            Err(ConsoleError::forbidden())
         }
+    }
+
+    /// The signed-in user, as the author of audited changes.
+    pub fn by(&self) -> By {
+        By(self.session.user.id.clone())
     }
 
     /// Records an action in the audit log.
     pub async fn audit(&self, state: &AppState, action: &str, target: &str, detail: &str) {
-        let entry = AuditEntry {
-            at: Utc::now().timestamp_millis(),
-            user: self.session.user.id.clone(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            detail: detail.to_owned(),
-        };
-        if let Err(e) = state.storage.audit(&entry).await {
-            tracing::error!(error = %e, ?entry, "could not write the audit log");
-        }
+        audit_log::record(state.storage.as_ref(), &self.by(), action, target, detail).await;
     }
 }
 
@@ -182,7 +177,7 @@ impl FromRequestParts<AppState> for Console {
                 .await
                 .ok_or_else(|| Redirect::to("/console/sign-in").into_response())?,
         };
-        if session.user.role == Role::Representative {
+        if !access::may_use_console(session.user.role) {
             // Representatives work in the field app; the console is headquarters'.
             return Err(message_page(
                 lang,
@@ -264,15 +259,15 @@ pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
     let t = &cx.t;
     let role = cx.role();
     let mut links: Vec<(&str, &str, &str)> = Vec::new();
-    if matches!(role, Role::Committee | Role::Administrator) {
+    if access::sees_queue(role) {
         links.push(("queue", "/console/queue", "console-nav-queue"));
     }
     links.push(("referrals", "/console/referrals", "console-nav-referrals"));
-    if matches!(role, Role::Committee | Role::Administrator) {
+    if access::sees_queue(role) {
         links.push(("dashboard", "/console/dashboard", "console-nav-dashboard"));
         links.push(("export", "/console/dashboard#export", "console-nav-export"));
     }
-    if role == Role::Administrator {
+    if access::may_administer(role) {
         links.push(("admin", "/console/admin", "console-nav-admin"));
         links.push(("audit", "/console/audit", "console-nav-audit"));
     }
@@ -455,9 +450,9 @@ async fn sign_in(
             )
                 .into_response();
         }
-        Err(e) => return e.into_response(),
+        Err(e) => return ConsoleError::from(e).into_response(),
     };
-    if user.role == Role::Representative {
+    if !access::may_use_console(user.role) {
         return (
             StatusCode::FORBIDDEN,
             sign_in_form(
@@ -505,22 +500,6 @@ async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Response {
     (jar.remove(gone), Redirect::to("/console/sign-in")).into_response()
 }
 
-/// The SLA setting (administration), or the policy's two calendar weeks.
-pub async fn sla(state: &AppState) -> SlaPolicy {
-    let mut sla = SlaPolicy::default();
-    if let Ok(Some(days)) = state.storage.setting("sla_days").await
-        && let Ok(days) = days.parse::<u32>()
-    {
-        sla.days = days;
-    }
-    if let Ok(Some(count)) = state.storage.setting("sla_count").await
-        && count == "working"
-    {
-        sla.count = DayCount::Working;
-    }
-    sla
-}
-
 /// A date in Kuwait, as `YYYY-MM-DD`.
 pub fn date_of(millis: i64) -> String {
     Timestamp::from_millis(millis)
@@ -538,11 +517,6 @@ pub fn date_time_of(millis: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
-}
-
-/// Today in Kuwait.
-pub fn today() -> chrono::NaiveDate {
-    kuwait_date(Timestamp::now())
 }
 
 /// Fils as dinars with three decimals.
@@ -589,6 +563,8 @@ mod tests {
             include_str!("dashboard.rs"),
             include_str!("admin.rs"),
             include_str!("export.rs"),
+            include_str!("error.rs"),
+            include_str!("../service/accounts.rs"),
         ];
         let mut keys: Vec<String> = sources
             .iter()

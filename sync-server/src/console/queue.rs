@@ -7,11 +7,13 @@ use serde::Deserialize;
 
 use mandoob_shared::ids::Timestamp;
 use mandoob_shared::model::RequestType;
-use mandoob_shared::workflow::{RequestStatus, Role, SlaPolicy};
+use mandoob_shared::workflow::{RequestStatus, SlaPolicy};
 
-use super::{Console, date_of, kwd, layout, sla, today};
-use crate::api::AppState;
-use crate::error::ApiError;
+use mandoob_shared::access;
+
+use super::{Console, ConsoleError, date_of, kwd, layout};
+use crate::service::policy::{self, today};
+use crate::state::AppState;
 use crate::storage::{RequestFilter, RequestRow};
 
 /// The most rows one page shows.
@@ -37,16 +39,15 @@ fn days_left(row: &RequestRow, sla: &SlaPolicy) -> Option<i64> {
     if !row.awaiting() {
         return None;
     }
-    let due = sla.due_date(Timestamp::from_millis(row.clock_started_at?)?);
-    Some((due - today()).num_days())
+    Some(sla.days_left(Timestamp::from_millis(row.clock_started_at?)?, today()))
 }
 
 pub async fn queue(
     State(state): State<AppState>,
     cx: Console,
     Query(q): Query<QueueQuery>,
-) -> Result<Response, Response> {
-    cx.require(&[Role::Committee, Role::Administrator])?;
+) -> Result<Response, ConsoleError> {
+    cx.require(access::sees_queue)?;
     let status = match q.status.as_str() {
         "" => Some(RequestStatus::AwaitingDecision.code().to_owned()),
         "all" => None,
@@ -58,17 +59,9 @@ pub async fn queue(
         status,
         referred: false,
     };
-    let rows = state
-        .storage
-        .requests(&cx.scope(), &filter, PAGE)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    let branches = state
-        .storage
-        .branches()
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    let sla = sla(&state).await;
+    let rows = state.storage.requests(&cx.scope(), &filter, PAGE).await?;
+    let branches = state.storage.branches().await?;
+    let sla = policy::sla(state.storage.as_ref()).await;
     let t = &cx.t;
     let body = html! {
         form.filters method="get" action="/console/queue" {
@@ -126,7 +119,7 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
                 tbody {
                     @for row in rows {
                         @let left = days_left(row, sla);
-                        @let overdue = left.is_some_and(|d| d < 0);
+                        @let overdue = row.awaiting() && row.clock_started_at.and_then(Timestamp::from_millis).is_some_and(|start| sla.is_overdue(start, today()));
                         tr.overdue[overdue] data-reference=(row.reference) {
                             td { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
                             td { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
@@ -153,18 +146,17 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
     }
 }
 
-pub async fn referrals(State(state): State<AppState>, cx: Console) -> Result<Response, Response> {
-    cx.require(&[Role::SocialResearcher, Role::Committee, Role::Administrator])?;
+pub async fn referrals(
+    State(state): State<AppState>,
+    cx: Console,
+) -> Result<Response, ConsoleError> {
+    cx.require(access::may_use_console)?;
     let filter = RequestFilter {
         referred: true,
         ..RequestFilter::default()
     };
-    let rows = state
-        .storage
-        .requests(&cx.scope(), &filter, PAGE)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    let sla = sla(&state).await;
+    let rows = state.storage.requests(&cx.scope(), &filter, PAGE).await?;
+    let sla = policy::sla(state.storage.as_ref()).await;
     let body = html! {
         p.hint { (cx.t.text("console-referrals-hint")) }
         (request_table(&cx, &rows, &sla))

@@ -11,6 +11,8 @@ use mandoob_shared::summary::Summary;
 use mandoob_shared::sync::LibraryDocument;
 
 pub use crate::report::{CaseReport, ContactRow, RequestRow, ServiceRow, SurveyRow};
+/// Which cases a reader may see (the rule is `mandoob_shared::access::scope_of`).
+pub use mandoob_shared::access::Scope;
 use mandoob_shared::workflow::Role;
 
 /// Storage failures. Internal details go to the log, not to clients.
@@ -60,23 +62,6 @@ pub struct DeviceRecord {
     pub created_at: i64,
     pub last_sync: Option<i64>,
     pub revoked: bool,
-}
-
-/// Which cases a reader may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Branch(BranchCode),
-}
-
-impl Scope {
-    /// Whether a case of `branch` is in this scope.
-    pub fn contains(&self, branch: &BranchCode) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Branch(b) => b == branch,
-        }
-    }
 }
 
 /// A case as stored: its branch and its compacted document (all its changes).

@@ -1,10 +1,11 @@
-//! One error type for HTTP handlers: a clear message for the client, internals only in the log.
+//! The device API's one error type: a clear message for the device, internals only in the log.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::service::ServiceError;
 use crate::storage::StorageError;
 
 /// An error answered to a client.
@@ -55,6 +56,16 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict(m) => ApiError::Conflict(m),
             StorageError::NotFound(_) => ApiError::NotFound("not found"),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Rule(rule) => ApiError::BadRequest(rule.to_string()),
+            ServiceError::Storage(e) => e.into(),
+            ServiceError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

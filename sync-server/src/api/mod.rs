@@ -1,0 +1,82 @@
+//! The device API (`/api/v1/…`): sign-in, sync, photos and the library. A thin adapter: it
+//! authenticates the bearer token, decodes requests, calls [`crate::service`] and encodes the
+//! answers; the rules live in the services.
+//!
+//! - [`auth`]: `POST /api/v1/login`;
+//! - [`sync`]: `POST /api/v1/sync` (push, then pull);
+//! - [`blobs`]: resumable photo uploads and downloads, within the reader's scope;
+//! - [`library`]: the published reference documents;
+//! - [`error`]: [`ApiError`], a clear message for the device and internals only in the log.
+
+pub mod auth;
+pub mod blobs;
+pub mod error;
+pub mod library;
+pub mod sync;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+use mandoob_shared::access::{Scope, scope_of};
+
+pub use error::ApiError;
+
+use crate::state::AppState;
+use crate::storage::{AuthSession, BlobViewer};
+
+/// The device API's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/login", post(auth::login))
+        .route("/api/v1/sync", post(sync::sync))
+        .route("/api/v1/blobs/missing", post(blobs::missing_blobs))
+        .route("/api/v1/library", get(library::library))
+        .route(
+            "/api/v1/blobs/{sha}",
+            get(blobs::blob_download)
+                .head(blobs::blob_status)
+                .patch(blobs::blob_upload),
+        )
+}
+
+/// The session of the bearer token on a request.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub AuthSession);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized("sign in first (no bearer token)"))?;
+        let session = state
+            .storage
+            .session(&crate::auth::token_hash(token.trim()))
+            .await?
+            .ok_or(ApiError::Unauthorized(
+                "this device is not signed in, or it was revoked",
+            ))?;
+        Ok(Self(session))
+    }
+}
+
+/// The cases a session's user may read.
+fn session_scope(session: &AuthSession) -> Scope {
+    scope_of(session.user.role, &session.user.branch)
+}
+
+/// A session's view of the photos.
+fn viewer_of(session: &AuthSession) -> BlobViewer {
+    BlobViewer {
+        device: session.device.clone(),
+        user: session.user.id.clone(),
+        scope: session_scope(session),
+    }
+}

@@ -1,0 +1,292 @@
+//! Accounts: sign-in, users, branches and devices, with one set of rules for the console and
+//! the command line (`admin create-user` and the console's form refuse the same usernames,
+//! passwords and branch codes). Every change is written to the audit log.
+
+use mandoob_shared::ids::{BranchCode, DeviceCode, UserId};
+use mandoob_shared::workflow::Role;
+
+use super::ServiceError;
+use super::audit::{self, By};
+use crate::auth;
+use crate::state::AppState;
+use crate::storage::{Storage, StorageError, UserRecord};
+
+/// The fewest characters of a password.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The most characters of a password (argon2 hashes any length; this bounds the work).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+/// The most characters of a person's or a branch's name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A rule an account change breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error("a username is 2 to 40 lowercase Latin letters, digits, dots, dashes or underscores")]
+    Username,
+    #[error("a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters")]
+    Password,
+    #[error("a name is required, at most {MAX_NAME_CHARS} characters")]
+    Name,
+    #[error("a branch code is 2 to 6 capital Latin letters")]
+    BranchCode,
+    #[error("there is no branch {0}")]
+    UnknownBranch(String),
+    #[error("the user {0} already exists")]
+    UserExists(String),
+    #[error("the branch {0} already exists")]
+    BranchExists(String),
+    #[error("there is no device {0}")]
+    NoSuchDevice(String),
+    #[error("there is no user {0}")]
+    NoSuchUser(String),
+    #[error("nobody deactivates their own account")]
+    NotYourself,
+}
+
+impl Rule {
+    /// The message's translation key (the console shows it in the user's language).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Rule::Username => "console-bad-username",
+            Rule::Password => "console-bad-password",
+            Rule::Name => "console-bad-name",
+            Rule::BranchCode => "console-bad-branch",
+            Rule::UnknownBranch(_) => "console-unknown-branch",
+            Rule::UserExists(_) => "console-user-exists",
+            Rule::BranchExists(_) => "console-branch-exists",
+            Rule::NoSuchDevice(_) => "console-no-such-device",
+            Rule::NoSuchUser(_) => "console-no-such-user",
+            Rule::NotYourself => "console-not-yourself",
+        }
+    }
+}
+
+/// A username as stored: trimmed and lowercased, 2 to 40 of `[a-z0-9._-]`.
+pub fn username(raw: &str) -> Result<UserId, Rule> {
+    let name = raw.trim().to_lowercase();
+    let valid = (2..=40).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if valid {
+        Ok(UserId::new(name))
+    } else {
+        Err(Rule::Username)
+    }
+}
+
+/// A password long enough to resist guessing, and short enough to hash.
+pub fn password(raw: &str) -> Result<(), Rule> {
+    let n = raw.chars().count();
+    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+        Ok(())
+    } else {
+        Err(Rule::Password)
+    }
+}
+
+/// A person's or a branch's name: trimmed, not empty, at most [`MAX_NAME_CHARS`].
+pub fn name(raw: &str) -> Result<String, Rule> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        Err(Rule::Name)
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// A branch code as stored: trimmed and in capitals, 2 to 6 Latin letters (codes start every
+/// case reference, `QRN-D7-00042`).
+pub fn branch_code(raw: &str) -> Result<BranchCode, Rule> {
+    let code = raw.trim().to_uppercase();
+    if (2..=6).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(BranchCode::new(code))
+    } else {
+        Err(Rule::BranchCode)
+    }
+}
+
+/// A new account, as typed (by an administrator in the console, or on the command line).
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub branch: &'a str,
+    pub password: &'a str,
+}
+
+/// Creates an account with an argon2id-hashed password, after every rule is checked.
+pub async fn create_user(
+    storage: &dyn Storage,
+    new: NewUser<'_>,
+    by: &By,
+) -> Result<UserId, ServiceError> {
+    let id = username(new.username)?;
+    let display_name = name(new.display_name)?;
+    password(new.password)?;
+    let branch = branch_code(new.branch)?;
+    let known = storage.branches().await?;
+    if !known.iter().any(|(code, _)| *code == branch) {
+        return Err(Rule::UnknownBranch(branch.as_str().to_owned()).into());
+    }
+    let password = new.password.to_owned();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(ServiceError::Internal)?;
+    let user = UserRecord {
+        id: id.clone(),
+        display_name,
+        role: new.role,
+        branch,
+        password_hash: hash,
+        active: true,
+    };
+    match storage.create_user(&user).await {
+        Ok(()) => {}
+        Err(StorageError::Conflict(_)) => {
+            return Err(Rule::UserExists(id.as_str().to_owned()).into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(storage, by, "create-user", id.as_str(), new.role.code()).await;
+    Ok(id)
+}
+
+/// Creates a branch.
+pub async fn create_branch(
+    storage: &dyn Storage,
+    code: &str,
+    branch_name: &str,
+    by: &By,
+) -> Result<BranchCode, ServiceError> {
+    let code = branch_code(code)?;
+    let branch_name = name(branch_name)?;
+    match storage.create_branch(&code, &branch_name).await {
+        Ok(()) => {}
+        Err(StorageError::Conflict(_)) => {
+            return Err(Rule::BranchExists(code.as_str().to_owned()).into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(storage, by, "create-branch", code.as_str(), &branch_name).await;
+    Ok(code)
+}
+
+/// Revokes a device's token (a lost or stolen phone): its next request is refused.
+pub async fn revoke_device(storage: &dyn Storage, code: &str, by: &By) -> Result<(), ServiceError> {
+    if !storage.revoke_device(&DeviceCode::new(code)).await? {
+        return Err(Rule::NoSuchDevice(code.to_owned()).into());
+    }
+    tracing::info!(device = %code, by = %by.0, "device revoked");
+    audit::record(storage, by, "revoke-device", code, "").await;
+    Ok(())
+}
+
+/// Activates or deactivates an account (a deactivated one cannot sign in).
+pub async fn set_user_active(
+    storage: &dyn Storage,
+    user: &str,
+    active: bool,
+    by: &By,
+) -> Result<(), ServiceError> {
+    if user == by.0.as_str() {
+        return Err(Rule::NotYourself.into());
+    }
+    if !storage.set_user_active(&UserId::new(user), active).await? {
+        return Err(Rule::NoSuchUser(user.to_owned()).into());
+    }
+    let action = if active {
+        "activate-user"
+    } else {
+        "deactivate-user"
+    };
+    audit::record(storage, by, action, user, "").await;
+    Ok(())
+}
+
+/// What a sign-in attempt comes to.
+pub enum SignIn {
+    Ok(UserRecord),
+    Wrong,
+    /// Too many failures for this account: try again after this long.
+    Locked(std::time::Duration),
+}
+
+/// Checks a username and password (device API and console), counting failures per account.
+pub async fn verify_sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<SignIn, ServiceError> {
+    if let Err(wait) = state.sign_in_limiter.check(username) {
+        return Ok(SignIn::Locked(wait));
+    }
+    let user = state.storage.user(&UserId::new(username.trim())).await?;
+    // An unknown user costs the same argon2 work as a known one, so timing does not tell
+    // which usernames exist.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(unknown_user_hash);
+    let password = password.to_owned();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    match user {
+        Some(user) if ok && user.active => {
+            state.sign_in_limiter.succeeded(username);
+            Ok(SignIn::Ok(user))
+        }
+        _ => {
+            state.sign_in_limiter.failed(username);
+            Ok(SignIn::Wrong)
+        }
+    }
+}
+
+/// An argon2id hash of a random password nobody knows (verified against for unknown users),
+/// made once per process.
+fn unknown_user_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        let _ = getrandom::fill(&mut secret);
+        auth::hash_password(&hex::encode(secret)).unwrap_or_default()
+    })
+    .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercase_latin() {
+        assert_eq!(username(" Rep1 ").unwrap().as_str(), "rep1");
+        assert!(username("a.b_c-d").is_ok());
+        for bad in ["a", "", "has space", "مندوب", "semi;colon", &"x".repeat(41)] {
+            assert_eq!(username(bad), Err(Rule::Username), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_have_twelve_characters() {
+        assert!(password("twelve-chars").is_ok());
+        assert_eq!(password("eleven-char"), Err(Rule::Password));
+        assert_eq!(password(&"x".repeat(1025)), Err(Rule::Password));
+        // Characters, not bytes: twelve Arabic letters are enough.
+        assert!(password("كلمةمرورطويل").is_ok());
+    }
+
+    #[test]
+    fn branch_codes_are_short_capitals() {
+        assert_eq!(branch_code(" qrn ").unwrap().as_str(), "QRN");
+        for bad in ["Q", "QRNQRNQ", "QR1", "Q-R", ""] {
+            assert_eq!(branch_code(bad), Err(Rule::BranchCode), "{bad:?}");
+        }
+    }
+}
