@@ -1,0 +1,275 @@
+//! The screens. Each reads plain state (`crate::state`) and sends engine commands through
+//! [`Backend`]; nothing here waits on the network to show a screen.
+//!
+//! Here: the root [`App`] (header, navigation, which screen shows, the sync task), the shared
+//! context ([`Ctx`], [`Texts`]) and small helpers; one file per screen beside it, the visit's
+//! steps in `visit/`, and the pieces several screens use in `widgets.rs`.
+
+mod case;
+mod case_list;
+mod conflicts;
+mod contacts;
+mod library;
+mod receipt;
+mod register;
+mod services;
+mod sign_in;
+mod survey;
+mod sync;
+mod visit;
+mod widgets;
+
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+use futures_util::StreamExt;
+
+use mandoob_engine::engine::{EngineError, Event, SyncState};
+use mandoob_shared::catalog::RequestCatalog;
+use mandoob_shared::i18n::{Lang, Translator};
+use mandoob_shared::ids::*;
+use mandoob_shared::workflow;
+
+use crate::backend::{AppError, Backend};
+use crate::platform::{self, Renderer};
+use crate::state::*;
+
+use case::CaseScreen;
+use case_list::CaseList;
+use library::Library;
+use receipt::ReceiptScreen;
+use register::Register;
+use sign_in::SignIn;
+use survey::SurveyScreen;
+use sync::SyncScreen;
+use widgets::{NavButton, SyncBadge};
+pub use widgets::{Unavailable, UnavailableProps};
+
+/// The app's styles, compiled in (no `dx` asset pipeline needed).
+pub const APP_CSS: &str = include_str!("../../../assets/app.css");
+
+/// Both translators, made once.
+pub struct Texts {
+    ar: Translator,
+    en: Translator,
+}
+
+impl Texts {
+    pub fn new() -> Self {
+        Self {
+            ar: Translator::new(Lang::Ar),
+            en: Translator::new(Lang::En),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &Translator {
+        match lang {
+            Lang::Ar => &self.ar,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl Default for Texts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// App-wide signals, shared through context (all `Copy`).
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub lang: Signal<Lang>,
+    pub screen: Signal<Screen>,
+    pub sync: Signal<SyncView>,
+    /// Bumped whenever the engine reports a change: lists and open cases reload.
+    pub revision: Signal<u64>,
+    pub user: Signal<Option<String>>,
+    /// The signed-in user's id, recorded as who logged a contact, referral or service.
+    pub user_id: Signal<Option<UserId>>,
+}
+
+fn today() -> chrono::NaiveDate {
+    workflow::kuwait_date(Timestamp::now())
+}
+
+fn engine_error_text(tr: &Translator, e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Engine(EngineError::Invalid(errors)) => {
+            errors.iter().map(|e| tr.error(e)).collect()
+        }
+        AppError::Engine(EngineError::Refused(r)) => vec![tr.text(&r.label_key())],
+        AppError::Engine(EngineError::Frozen(_)) => vec![tr.text("error-frozen")],
+        AppError::Engine(EngineError::TooLarge(_)) => vec![tr.text("error-too-large")],
+        AppError::Revoked => vec![tr.text("revoked-message")],
+        other => vec![other.to_string()],
+    }
+}
+
+fn date_text(t: Timestamp) -> String {
+    workflow::kuwait_date(t).to_string()
+}
+
+/// Who is signed in (the engine also stamps the author of every change it writes).
+fn session_user(ctx: &Ctx) -> UserId {
+    (ctx.user_id)().unwrap_or_else(|| UserId::new(""))
+}
+/// The root component. Context: a [`Backend`] and a [`Renderer`].
+#[component]
+pub fn App() -> Element {
+    let backend = use_context::<Backend>();
+    let texts = use_hook(|| Rc::new(Texts::new()));
+    use_context_provider(|| texts.clone());
+    use_context_provider(|| Rc::new(RequestCatalog::builtin()));
+    let signed_in = backend.signed_in();
+    let ctx = use_context_provider(|| Ctx {
+        lang: Signal::new(Lang::default()),
+        screen: Signal::new(if signed_in {
+            Screen::Cases
+        } else {
+            Screen::SignIn
+        }),
+        sync: Signal::new(SyncView::default()),
+        revision: Signal::new(0),
+        user: Signal::new(None),
+        user_id: Signal::new(None),
+    });
+    // Engine events drive the sync badge and reload what is on screen.
+    let events_backend = backend.clone();
+    use_future(move || {
+        let backend = events_backend.clone();
+        async move {
+            let mut events = backend.events();
+            let mut ctx = ctx;
+            while let Some(event) = events.next().await {
+                if let Event::SyncState(SyncState::Error(_)) = &event {
+                    // handled below through the state
+                }
+                ctx.sync.write().apply(&event, Timestamp::now());
+                if matches!(
+                    event,
+                    Event::CaseChanged(_) | Event::SyncState(SyncState::UpToDate)
+                ) {
+                    *ctx.revision.write() += 1;
+                }
+            }
+        }
+    });
+    // Syncs run here, in the root scope, so leaving a screen never cancels one.
+    let sync_backend = backend.clone();
+    let syncer = use_coroutine(move |mut rx: UnboundedReceiver<SyncRequest>| {
+        let backend = sync_backend.clone();
+        let mut ctx = ctx;
+        async move {
+            if backend.signed_in() {
+                run_sync(&backend, &mut ctx).await;
+            }
+            while let Some(SyncRequest) = rx.next().await {
+                // Requests that piled up while syncing are served by one more round.
+                while let Ok(SyncRequest) = rx.try_recv() {}
+                run_sync(&backend, &mut ctx).await;
+            }
+        }
+    });
+    let _ = syncer;
+    // Who is signed in, and what waits to be sent (refreshed after every change).
+    let info_backend = backend.clone();
+    use_effect(move || {
+        let _ = (ctx.revision)();
+        let backend = info_backend.clone();
+        let mut ctx = ctx;
+        spawn(async move {
+            if let Ok(Some(c)) = backend.credentials().await {
+                ctx.user_id.set(Some(UserId::new(c.username)));
+                ctx.user.set(Some(c.display_name));
+            }
+            if let Ok(s) = backend.stats().await {
+                let mut v = ctx.sync.write();
+                v.pending_changes = s.pending_changes;
+                v.pending_photos = s.blobs_not_uploaded;
+            }
+        });
+    });
+    // The web app: a new version waiting to take over is offered, never forced.
+    let renderer = use_context::<Renderer>();
+    let mut update = use_signal(|| false);
+    use_future(move || async move {
+        if renderer == Renderer::Web && platform::update_available().await {
+            update.set(true);
+        }
+    });
+    let tr = texts.get((ctx.lang)());
+    let lang = (ctx.lang)();
+    let screen = (ctx.screen)();
+    rsx! {
+        style { {APP_CSS} }
+        div { class: "app", dir: lang.dir(), lang: lang.tag(),
+            header { class: "bar",
+                h1 { {tr.text("app-name")} }
+                if screen != Screen::SignIn {
+                    SyncBadge {}
+                }
+                button {
+                    class: "lang",
+                    id: "lang",
+                    onclick: move |_| {
+                        let mut l = ctx.lang;
+                        let next = if l() == Lang::Ar { Lang::En } else { Lang::Ar };
+                        l.set(next);
+                    },
+                    {tr.text("language-switch")}
+                }
+            }
+            // Only where nothing is being typed, drawn or photographed: taking the update
+            // reloads the page.
+            if update() && matches!(screen, Screen::Cases | Screen::Sync) {
+                div { class: "update", id: "update-banner", role: "status",
+                    span { {tr.text("update-available")} }
+                    button { id: "update-reload", class: "primary", onclick: move |_| platform::apply_update(),
+                        {tr.text("update-reload")}
+                    }
+                }
+            }
+            if screen != Screen::SignIn {
+                nav { class: "nav",
+                    NavButton { target: Screen::Cases, key_name: "nav-cases", id: "nav-cases" }
+                    NavButton { target: Screen::Register, key_name: "nav-new-household", id: "nav-register" }
+                    NavButton { target: Screen::Sync, key_name: "nav-sync", id: "nav-sync" }
+                    NavButton { target: Screen::Library, key_name: "nav-library", id: "nav-library" }
+                }
+            }
+            main {
+                match screen {
+                    Screen::SignIn => rsx! { SignIn {} },
+                    Screen::Cases => rsx! { CaseList {} },
+                    Screen::Register => rsx! { Register {} },
+                    Screen::Case { id, tab } => rsx! { CaseScreen { id, tab } },
+                    Screen::Receipt { id, request } => rsx! { ReceiptScreen { id, request } },
+                    Screen::Survey { id } => rsx! { SurveyScreen { id } },
+                    Screen::Sync => rsx! { SyncScreen {} },
+                    Screen::Library => rsx! { Library {} },
+                }
+            }
+        }
+    }
+}
+
+/// Asks the root's sync task for a sync (coalesced with any already waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncRequest;
+
+async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
+    match backend.sync().await {
+        Err(AppError::Revoked) => {
+            ctx.sync.write().revoked = true;
+            let _ = backend.sign_out().await;
+            ctx.user.set(None);
+            ctx.screen.set(Screen::SignIn);
+        }
+        Err(AppError::Sync(m)) if ctx.sync.read().state == SyncState::Syncing => {
+            ctx.sync.write().state = SyncState::Error(m);
+        }
+        _ => {}
+    }
+    *ctx.revision.write() += 1;
+}

@@ -1,0 +1,78 @@
+//! The sign-in screen (server, user name, password).
+
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+
+use mandoob_shared::ids::*;
+
+use crate::backend::Backend;
+use crate::platform::HomeServer;
+use crate::state::*;
+
+use super::{Ctx, SyncRequest, Texts};
+
+#[component]
+pub(super) fn SignIn() -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let backend = use_context::<Backend>();
+    let mut ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let home = try_use_context::<HomeServer>().unwrap_or_default();
+    let mut server = use_signal(move || home.0.clone());
+    let mut username = use_signal(String::new);
+    let mut password = use_signal(String::new);
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let revoked = (ctx.sync)().revoked;
+    let syncer = use_coroutine_handle::<SyncRequest>();
+    let submit = move |_| {
+        let backend = backend.clone();
+        async move {
+            busy.set(true);
+            error.set(None);
+            let result = backend
+                .sign_in(&server(), &username(), &password(), "mandoob app")
+                .await;
+            busy.set(false);
+            match result {
+                Ok(c) => {
+                    ctx.user_id.set(Some(UserId::new(c.username)));
+                    ctx.user.set(Some(c.display_name));
+                    ctx.sync.write().revoked = false;
+                    password.set(String::new());
+                    ctx.screen.set(Screen::Cases);
+                    syncer.send(SyncRequest);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    };
+    rsx! {
+        section { class: "card",
+            h2 { {tr.text("signin-title")} }
+            if revoked {
+                p { class: "error", {tr.text("revoked-message")} }
+            }
+            p { class: "hint", {tr.text("signin-note")} }
+            label { {tr.text("signin-server")}
+                input { id: "server", r#type: "url", dir: "ltr", value: server(),
+                    oninput: move |e| server.set(e.value()) }
+            }
+            label { {tr.text("signin-username")}
+                input { id: "username", dir: "ltr", autocomplete: "username", value: username(),
+                    oninput: move |e| username.set(e.value()) }
+            }
+            label { {tr.text("signin-password")}
+                input { id: "password", r#type: "password", dir: "ltr", value: password(),
+                    oninput: move |e| password.set(e.value()) }
+            }
+            if let Some(e) = error() {
+                p { class: "error", role: "alert", {tr.text_with("signin-failed", &[("reason", &e)])} }
+            }
+            button { id: "signin", class: "primary", disabled: busy(), onclick: submit,
+                {tr.text("signin-submit")}
+            }
+        }
+    }
+}

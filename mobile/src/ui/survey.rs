@@ -1,0 +1,97 @@
+//! The satisfaction survey, answered by the family on the representative's device.
+
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+
+use mandoob_engine::engine::Edit;
+use mandoob_shared::ids::*;
+use mandoob_shared::model::*;
+
+use crate::backend::Backend;
+use crate::state::*;
+
+use super::{Ctx, Texts, session_user};
+
+#[component]
+pub(super) fn SurveyScreen(id: CaseId) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let backend = use_context::<Backend>();
+    let mut ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let mut scores = use_signal(|| [None::<u64>; 5]);
+    let mut comment = use_signal(String::new);
+    let mut wants_contact = use_signal(|| false);
+    let mut done = use_signal(|| false);
+    let questions = [
+        "survey-reception",
+        "survey-time-and-answers",
+        "survey-clarity",
+        "survey-speed",
+        "survey-overall",
+    ];
+    let faces = ["😞", "🙁", "😐", "🙂", "😄"];
+    let case_id = id.clone();
+    let send = move |_| {
+        let backend = backend.clone();
+        let id = case_id.clone();
+        async move {
+            let s = scores();
+            let survey = SatisfactionSurvey {
+                id: SurveyId::generate(),
+                at: Timestamp::now(),
+                administered_by: session_user(&ctx),
+                reception: s[0],
+                time_and_answers: s[1],
+                clarity: s[2],
+                speed: s[3],
+                overall: s[4],
+                comment: comment().trim().to_owned(),
+                wants_contact: wants_contact(),
+            };
+            if backend.edit(id, Edit::AddSurvey(survey)).await.is_ok() {
+                done.set(true);
+            }
+        }
+    };
+    if done() {
+        return rsx! {
+            section { class: "card survey", id: "survey-thanks",
+                p { class: "big", {tr.text("survey-thanks")} }
+                button { onclick: move |_| ctx.screen.set(Screen::Case { id: id.clone(), tab: CaseTab::Services }), {tr.text("back-to-case")} }
+            }
+        };
+    }
+    rsx! {
+        section { class: "card survey",
+            h2 { {tr.text("survey-title")} }
+            p { class: "intro", {tr.text("survey-intro")} }
+            for (qi, q) in questions.iter().enumerate() {
+                fieldset { key: "{q}",
+                    legend { {tr.text(q)} }
+                    div { class: "faces",
+                        for (i, face) in faces.iter().enumerate() {
+                            button {
+                                class: if scores()[qi] == Some(i as u64 + 1) { "face chosen" } else { "face" },
+                                id: "{q}-{i + 1}",
+                                "aria-label": tr.text(&format!("survey-score-{}", i + 1)),
+                                "aria-pressed": scores()[qi] == Some(i as u64 + 1),
+                                onclick: move |_| scores.write()[qi] = Some(i as u64 + 1),
+                                span { class: "emoji", "{face}" }
+                                span { class: "caption", {tr.text(&format!("survey-score-{}", i + 1))} }
+                            }
+                        }
+                    }
+                }
+            }
+            label { {tr.text("survey-comment")}
+                textarea { id: "survey-comment", value: comment(), oninput: move |e| comment.set(e.value()) }
+            }
+            label { class: "check",
+                input { r#type: "checkbox", id: "survey-wants-contact", checked: wants_contact(), onchange: move |e| wants_contact.set(e.checked()) }
+                {tr.text("survey-wants-contact")}
+            }
+            button { id: "survey-submit", class: "primary big", onclick: send, {tr.text("survey-submit")} }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Pieces shared by several screens: the navigation buttons and sync badge, the
+//! engine-unavailable page, a labelled text field, monthly money lines, and the photo
+//! thumbnail and capture input.
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+use dioxus::prelude::*;
+
+use mandoob_engine::capture::QualityWarning;
+use mandoob_engine::engine::EngineError;
+use mandoob_shared::i18n::Lang;
+use mandoob_shared::ids::*;
+use mandoob_shared::model::*;
+
+use crate::backend::{AppError, Backend};
+use crate::platform::{self, Renderer};
+use crate::state::*;
+
+use super::{APP_CSS, Ctx, Texts};
+
+#[component]
+pub(super) fn NavButton(target: Screen, key_name: &'static str, id: &'static str) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let mut ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let current = std::mem::discriminant(&(ctx.screen)()) == std::mem::discriminant(&target);
+    rsx! {
+        button {
+            id,
+            class: if current { "nav-item current" } else { "nav-item" },
+            onclick: move |_| ctx.screen.set(target.clone()),
+            {tr.text(key_name)}
+        }
+    }
+}
+
+#[component]
+pub(super) fn SyncBadge() -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let mut ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let view = (ctx.sync)();
+    let class = format!("badge {}", view.badge_key());
+    rsx! {
+        button { id: "sync-badge", class, onclick: move |_| ctx.screen.set(Screen::Sync),
+            {tr.text(view.badge_key())}
+            if view.pending_changes + view.pending_photos > 0 {
+                " ({view.pending_changes + view.pending_photos})"
+            }
+        }
+    }
+}
+
+/// Shown instead of the app when its engine cannot start: on the web, most often because
+/// another tab of the app holds the device's data (one tab writes at a time). In both
+/// languages, since no setting can be read.
+#[component]
+pub fn Unavailable(reason: String) -> Element {
+    let texts = Texts::new();
+    rsx! {
+        style { {APP_CSS} }
+        div { class: "app", dir: "rtl", lang: "ar",
+            header { class: "bar", h1 { {texts.get(Lang::Ar).text("app-name")} } }
+            main {
+                section { class: "card", id: "unavailable", role: "alert",
+                    h2 { {texts.get(Lang::Ar).text("unavailable-title")} }
+                    p { {texts.get(Lang::Ar).text("unavailable-body")} }
+                    div { dir: "ltr", lang: "en",
+                        h2 { {texts.get(Lang::En).text("unavailable-title")} }
+                        p { {texts.get(Lang::En).text("unavailable-body")} }
+                    }
+                    p { class: "hint", dir: "ltr", id: "unavailable-reason", "{reason}" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+pub(super) fn Field(
+    id: String,
+    label: String,
+    value: String,
+    error: Option<String>,
+    oninput: EventHandler<String>,
+    #[props(default)] ltr: bool,
+    #[props(default)] numeric: bool,
+) -> Element {
+    let invalid = error.is_some();
+    rsx! {
+        label { class: "field",
+            "{label}"
+            input {
+                id: "{id}",
+                value: "{value}",
+                dir: if ltr { "ltr" } else { "auto" },
+                inputmode: if numeric { "numeric" } else { "text" },
+                "aria-invalid": invalid,
+                oninput: move |e| oninput.call(e.value()),
+            }
+            if let Some(e) = error { span { class: "field-error", id: "{id}-error", "{e}" } }
+        }
+    }
+}
+
+/// Monthly amounts by category (income by source, expenses by kind), their total, and a row
+/// to add one. `onadd` receives the category code and the amount.
+#[component]
+pub(super) fn MoneyLines(
+    prefix: &'static str,
+    title: String,
+    add: String,
+    /// (id, label key, monthly amount)
+    lines: Vec<(String, String, Fils)>,
+    /// (code, label key), in display order
+    kinds: Vec<(&'static str, String)>,
+    onadd: EventHandler<(String, Fils)>,
+) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let first = kinds.first().map(|k| k.0.to_owned()).unwrap_or_default();
+    let mut kind = use_signal(move || first);
+    let mut amount = use_signal(String::new);
+    let total: i64 = lines.iter().map(|l| l.2.0).sum();
+    rsx! {
+        h3 { "{title}" }
+        ul { class: "log",
+            for (id, label, monthly) in lines.iter() {
+                li { key: "{id}", {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } }
+            }
+        }
+        p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(total).to_string())])} }
+        div { class: "row",
+            select { id: "{prefix}-kind", onchange: move |e| kind.set(e.value()),
+                for (code, label) in kinds.iter() {
+                    option { value: *code, selected: kind() == *code, {tr.text(label)} }
+                }
+            }
+            input { id: "{prefix}-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
+                value: amount(), oninput: move |e| amount.set(e.value()) }
+        }
+        button { id: "{prefix}-add",
+            onclick: move |_| {
+                if let Ok(Some(monthly)) = parse_kwd(&amount()) {
+                    onadd.call((kind(), monthly));
+                    amount.set(String::new());
+                }
+            },
+            "{add}"
+        }
+    }
+}
+
+#[component]
+pub(super) fn Thumbnail(sha: String) -> Element {
+    let backend = use_context::<Backend>();
+    let s = sha.clone();
+    let bytes = use_resource(move || {
+        let backend = backend.clone();
+        let sha = s.clone();
+        async move { backend.blob(sha).await.ok().flatten() }
+    });
+    match &*bytes.read() {
+        Some(Some(b)) => {
+            let src = format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(b)
+            );
+            rsx! { img { class: "thumb", src, alt: "", "data-sha": sha.clone() } }
+        }
+        _ => rsx! {},
+    }
+}
+
+#[component]
+pub(super) fn PhotoInput(
+    input_id: String,
+    case: CaseId,
+    kind: DocumentKind,
+    member: Option<MemberId>,
+    request: Option<RequestId>,
+) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let backend = use_context::<Backend>();
+    let renderer = use_context::<Renderer>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let mut message = use_signal(Vec::<(bool, String)>::new);
+    let mut busy = use_signal(|| false);
+    let id_for_read = input_id.clone();
+    let onchange = move |e: FormEvent| {
+        let backend = backend.clone();
+        let case = case.clone();
+        let member = member.clone();
+        let request = request.clone();
+        let input_id = id_for_read.clone();
+        async move {
+            busy.set(true);
+            let texts = Texts::new();
+            let tr = texts.get((ctx.lang)());
+            let picked = platform::picked_file(renderer, &e, &input_id).await;
+            let out = match picked {
+                Ok(None) => Vec::new(),
+                Err(reason) => vec![(true, tr.text_with("photo-error", &[("reason", &reason)]))],
+                Ok(Some(bytes)) => {
+                    match backend
+                        .attach(case, bytes, kind, member, request, None)
+                        .await
+                    {
+                        Ok(p) => p
+                            .warnings
+                            .iter()
+                            .map(|w| {
+                                (
+                                    false,
+                                    tr.text(match w {
+                                        QualityWarning::Blurry => "warning-blurry",
+                                        QualityWarning::TooDark => "warning-too-dark",
+                                    }),
+                                )
+                            })
+                            .collect(),
+                        Err(AppError::Engine(EngineError::Photo(reason))) => {
+                            vec![(true, tr.text_with("photo-error", &[("reason", &reason)]))]
+                        }
+                        Err(other) => vec![(true, other.to_string())],
+                    }
+                }
+            };
+            message.set(out);
+            busy.set(false);
+        }
+    };
+    rsx! {
+        label { class: "capture",
+            span { class: "button-like", {tr.text("document-capture")} }
+            input { r#type: "file", id: "{input_id}", accept: "image/*", capture: "environment",
+                disabled: busy(), onchange }
+        }
+        for (is_error, m) in message() {
+            p { class: if is_error { "error" } else { "warning-text" }, role: "status", "{m}" }
+        }
+    }
+}
