@@ -99,6 +99,13 @@ impl EngineHandle {
     }
 }
 
+/// The handle carries commands for [`crate::EngineApi`]'s typed methods.
+impl crate::commands::Transport for EngineHandle {
+    async fn call(&mut self, command: Command) -> Result<Reply, EngineError> {
+        EngineHandle::call(self, command).await
+    }
+}
+
 /// Runs the command loop on this thread: the loop only waits on a channel, so a minimal
 /// executor is enough (no async runtime in the engine).
 fn futures_executor_block_on<F: std::future::Future<Output = ()>>(f: F) {

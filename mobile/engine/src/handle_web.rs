@@ -199,3 +199,10 @@ impl EngineHandle {
         rx
     }
 }
+
+/// The handle carries commands for [`crate::EngineApi`]'s typed methods.
+impl crate::commands::Transport for EngineHandle {
+    async fn call(&mut self, command: Command) -> Result<Reply, EngineError> {
+        EngineHandle::call(self, command).await
+    }
+}

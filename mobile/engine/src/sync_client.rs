@@ -8,8 +8,8 @@ use mandoob_shared::sync::{
     self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncResponse,
 };
 
-use crate::engine::{Command, Engine, EngineError, Event, Reply, Session, SyncState};
-use crate::handle::EngineHandle;
+use crate::commands::EngineApi;
+use crate::engine::{Engine, EngineError, Event, Session, SyncState};
 use crate::sync::SyncSummary;
 
 /// Sync failures, in words the representative can act on.
@@ -223,7 +223,7 @@ impl SyncClient {
     }
 
     /// Pushes, then pulls until up to date; then uploads pending photos. `engine` is the
-    /// engine itself or an [`EngineHandle`] to its thread.
+    /// engine itself or an [`EngineHandle`](crate::handle::EngineHandle) to its thread.
     pub async fn sync<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
         engine
             .announce(Event::SyncState(SyncState::Syncing))
@@ -319,11 +319,11 @@ impl SyncClient {
         let mut uploaded = 0;
         for sha in &pending {
             if missing.sha256.contains(sha) {
-                let bytes = engine.blob(sha).await?.unwrap_or_default();
+                let bytes = engine.blob(sha.clone()).await?.unwrap_or_default();
                 self.upload(sha, &bytes).await?;
                 uploaded += 1;
             }
-            engine.mark_uploaded(sha).await?;
+            engine.mark_uploaded(sha.clone()).await?;
         }
         Ok(uploaded)
     }
@@ -398,92 +398,6 @@ pub fn session_of(login: &LoginResponse) -> Session {
 }
 
 /// What sync needs of the device: the engine itself (tests, benchmarks) or a handle to the
-/// engine's thread (the app, whose UI must never wait on SQLite).
-#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound needed
-pub trait SyncTarget {
-    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError>;
-    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError>;
-    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError>;
-    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError>;
-    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError>;
-    /// Tells the UI (sync state, progress).
-    async fn announce(&mut self, event: Event) -> Result<(), EngineError>;
-    async fn library(&mut self) -> Result<Library, EngineError>;
-    async fn save_library(&mut self, library: Library) -> Result<(), EngineError>;
-}
-
-impl SyncTarget for Engine {
-    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError> {
-        Engine::prepare_sync(self, page)
-    }
-    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
-        Engine::apply_sync(self, response)
-    }
-    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError> {
-        Engine::pending_blobs(self)
-    }
-    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError> {
-        Engine::blob(self, sha256)
-    }
-    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError> {
-        Engine::mark_uploaded(self, sha256)
-    }
-    async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
-        self.push_event(event);
-        Ok(())
-    }
-    async fn library(&mut self) -> Result<Library, EngineError> {
-        Engine::library(self)
-    }
-    async fn save_library(&mut self, library: Library) -> Result<(), EngineError> {
-        Engine::save_library(self, &library)
-    }
-}
-
-fn unexpected(reply: Reply) -> EngineError {
-    EngineError::Storage(format!("unexpected engine reply: {reply:?}"))
-}
-
-impl SyncTarget for EngineHandle {
-    async fn prepare_sync(&mut self, page: u32) -> Result<wire::SyncRequest, EngineError> {
-        match self.call(Command::PrepareSync { page }).await? {
-            Reply::SyncRequest(r) => Ok(r),
-            other => Err(unexpected(other)),
-        }
-    }
-    async fn apply_sync(&mut self, response: SyncResponse) -> Result<SyncSummary, EngineError> {
-        match self.call(Command::ApplySync(response)).await? {
-            Reply::SyncApplied(s) => Ok(s),
-            other => Err(unexpected(other)),
-        }
-    }
-    async fn pending_blobs(&mut self) -> Result<Vec<String>, EngineError> {
-        match self.call(Command::PendingBlobs).await? {
-            Reply::Blobs(b) => Ok(b),
-            other => Err(unexpected(other)),
-        }
-    }
-    async fn blob(&mut self, sha256: &str) -> Result<Option<Vec<u8>>, EngineError> {
-        match self.call(Command::Blob(sha256.to_owned())).await? {
-            Reply::Blob(b) => Ok(b),
-            other => Err(unexpected(other)),
-        }
-    }
-    async fn mark_uploaded(&mut self, sha256: &str) -> Result<(), EngineError> {
-        self.call(Command::MarkUploaded(sha256.to_owned()))
-            .await
-            .map(|_| ())
-    }
-    async fn announce(&mut self, event: Event) -> Result<(), EngineError> {
-        self.call(Command::Announce(event)).await.map(|_| ())
-    }
-    async fn library(&mut self) -> Result<Library, EngineError> {
-        match self.call(Command::Library).await? {
-            Reply::Library(l) => Ok(l),
-            other => Err(unexpected(other)),
-        }
-    }
-    async fn save_library(&mut self, library: Library) -> Result<(), EngineError> {
-        self.call(Command::SaveLibrary(library)).await.map(|_| ())
-    }
-}
+/// engine's thread (the app, whose UI must never wait on SQLite), through the typed commands of
+/// [`EngineApi`].
+pub use crate::commands::Transport as SyncTarget;
