@@ -3,9 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use mandoob_engine::EngineApi;
 use mandoob_engine::engine::{
-    AttachedPhoto, CaseSummary, Command, Credentials, DuplicateCandidate, Edit, EngineError, Event,
-    ListQuery, NewHousehold, OpenCase, Reply, StorageStats,
+    AttachedPhoto, CaseSummary, Credentials, DuplicateCandidate, Edit, EngineError, Event,
+    ListQuery, NewHousehold, OpenCase, StorageStats,
 };
 use mandoob_engine::handle::EngineHandle;
 use mandoob_engine::sync::SyncSummary;
@@ -58,19 +59,14 @@ impl PartialEq for Backend {
     }
 }
 
-fn unexpected(reply: Reply) -> AppError {
-    AppError::Engine(EngineError::Storage(format!(
-        "unexpected engine reply: {reply:?}"
-    )))
-}
-
 impl Backend {
     /// Wraps a running engine; signs in with stored credentials, if any.
     pub async fn new(engine: EngineHandle) -> Result<Self, AppError> {
-        let client = match engine.call(Command::Credentials).await? {
-            Reply::Credentials(Some(c)) => Some(SyncClient::new(&c.server, &c.token)),
-            _ => None,
-        };
+        let client = engine
+            .clone()
+            .credentials()
+            .await?
+            .map(|c| SyncClient::new(&c.server, &c.token));
         Ok(Self {
             engine,
             client: Arc::new(Mutex::new(client)),
@@ -90,8 +86,9 @@ impl Backend {
         self.client().is_some()
     }
 
-    async fn call(&self, command: Command) -> Result<Reply, AppError> {
-        Ok(self.engine.call(command).await?)
+    /// The engine, for its typed commands ([`EngineApi`]); a clone shares the same engine.
+    fn engine(&self) -> EngineHandle {
+        self.engine.clone()
     }
 
     /// Signs in online once; the token is kept for offline use.
@@ -114,9 +111,9 @@ impl Backend {
             username: login.user.as_str().to_owned(),
             display_name: login.display_name.clone(),
         };
-        self.call(Command::SetSession(session_of(&login))).await?;
-        self.call(Command::SaveCredentials(credentials.clone()))
-            .await?;
+        let mut engine = self.engine();
+        engine.set_session(session_of(&login)).await?;
+        engine.save_credentials(credentials.clone()).await?;
         if let Ok(mut c) = self.client.lock() {
             *c = Some(client);
         }
@@ -124,15 +121,12 @@ impl Backend {
     }
 
     pub async fn credentials(&self) -> Result<Option<Credentials>, AppError> {
-        match self.call(Command::Credentials).await? {
-            Reply::Credentials(c) => Ok(c),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().credentials().await?)
     }
 
     /// Forgets the token; case files stay on the device.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.call(Command::SignOut).await?;
+        self.engine().sign_out().await?;
         if let Ok(mut c) = self.client.lock() {
             *c = None;
         }
@@ -142,15 +136,11 @@ impl Backend {
     /// One full sync: push, pull until up to date, photos.
     pub async fn sync(&self) -> Result<SyncSummary, AppError> {
         let client = self.client().ok_or(AppError::NotSignedIn)?;
-        let mut engine = self.engine.clone();
-        Ok(client.sync(&mut engine).await?)
+        Ok(client.sync(&mut self.engine()).await?)
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<CaseSummary>, AppError> {
-        match self.call(Command::List(q)).await? {
-            Reply::Cases(c) => Ok(c),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().list(q).await?)
     }
 
     pub async fn duplicates(
@@ -159,35 +149,19 @@ impl Backend {
         civil_id: String,
         phone: String,
     ) -> Result<Vec<DuplicateCandidate>, AppError> {
-        match self
-            .call(Command::FindDuplicates {
-                name,
-                civil_id,
-                phone,
-            })
-            .await?
-        {
-            Reply::Duplicates(d) => Ok(d),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().find_duplicates(name, civil_id, phone).await?)
     }
 
     pub async fn create(&self, new: NewHousehold) -> Result<CaseId, AppError> {
-        match self.call(Command::CreateCase(new)).await? {
-            Reply::Created(id) => Ok(id),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().create_case(new).await?)
     }
 
     pub async fn open(&self, id: CaseId) -> Result<OpenCase, AppError> {
-        match self.call(Command::OpenCase(id)).await? {
-            Reply::Case(c) => Ok(c),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().open_case(id).await?)
     }
 
     pub async fn edit(&self, case: CaseId, edit: Edit) -> Result<(), AppError> {
-        self.call(Command::Edit { case, edit }).await.map(|_| ())
+        Ok(self.engine().edit(case, edit).await?)
     }
 
     pub async fn record_event(
@@ -197,14 +171,10 @@ impl Backend {
         kind: EventKind,
         reason: String,
     ) -> Result<(), AppError> {
-        self.call(Command::RecordEvent {
-            case,
-            request,
-            kind,
-            reason,
-        })
-        .await
-        .map(|_| ())
+        Ok(self
+            .engine()
+            .record_event(case, request, kind, reason)
+            .await?)
     }
 
     pub async fn resolve(
@@ -213,9 +183,7 @@ impl Backend {
         path: FieldPath,
         value: serde_json::Value,
     ) -> Result<(), AppError> {
-        self.call(Command::ResolveConflict { case, path, value })
-            .await
-            .map(|_| ())
+        Ok(self.engine().resolve_conflict(case, path, value).await?)
     }
 
     pub async fn attach(
@@ -227,41 +195,22 @@ impl Backend {
         request: Option<RequestId>,
         expires_on: Option<Date>,
     ) -> Result<AttachedPhoto, AppError> {
-        match self
-            .call(Command::AttachPhoto {
-                case,
-                bytes,
-                kind,
-                member,
-                request,
-                expires_on,
-            })
-            .await?
-        {
-            Reply::Photo(p) => Ok(p),
-            other => Err(unexpected(other)),
-        }
+        Ok(self
+            .engine()
+            .attach_photo(case, bytes, kind, member, request, expires_on)
+            .await?)
     }
 
     pub async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>, AppError> {
-        match self.call(Command::Blob(sha256)).await? {
-            Reply::Blob(b) => Ok(b),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().blob(sha256).await?)
     }
 
     /// The reference documents HQ published, as of the last sync.
     pub async fn library(&self) -> Result<mandoob_shared::sync::Library, AppError> {
-        match self.call(Command::Library).await? {
-            Reply::Library(l) => Ok(l),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().library().await?)
     }
 
     pub async fn stats(&self) -> Result<StorageStats, AppError> {
-        match self.call(Command::Stats).await? {
-            Reply::Stats(s) => Ok(s),
-            other => Err(unexpected(other)),
-        }
+        Ok(self.engine().stats().await?)
     }
 }
