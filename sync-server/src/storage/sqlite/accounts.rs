@@ -1,0 +1,209 @@
+//! Branches, users and devices (tokens stored hashed).
+
+use super::*;
+
+pub(super) fn role_of(code: &str) -> Role {
+    Role::from_code(code).unwrap_or(Role::Representative)
+}
+
+pub(super) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: UserId::new(r.get::<_, String>(0)?),
+        display_name: r.get(1)?,
+        role: role_of(&r.get::<_, String>(2)?),
+        branch: BranchCode::new(r.get::<_, String>(3)?),
+        password_hash: r.get(4)?,
+        active: r.get(5)?,
+    })
+}
+
+impl SqliteStorage {
+    pub(super) async fn create_branch(
+        &self,
+        code: &BranchCode,
+        name: &str,
+    ) -> Result<(), StorageError> {
+        let (code, name) = (code.as_str().to_owned(), name.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO branches (code, name) VALUES (?1, ?2)",
+                params![code, name],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn create_user(&self, user: &UserRecord) -> Result<(), StorageError> {
+        let u = user.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO users (id, display_name, role, branch, password_hash, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    u.id.as_str(),
+                    u.display_name,
+                    u.role.code(),
+                    u.branch.as_str(),
+                    u.password_hash,
+                    u.active
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn user(&self, id: &UserId) -> Result<Option<UserRecord>, StorageError> {
+        let id = id.as_str().to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT id, display_name, role, branch, password_hash, active FROM users WHERE id = ?1",
+                [id],
+                user_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub(super) async fn create_device(
+        &self,
+        user: &UserId,
+        name: &str,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<DeviceCode, StorageError> {
+        let (user, name, hash) = (
+            user.as_str().to_owned(),
+            name.to_owned(),
+            token_hash.to_vec(),
+        );
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let n: i64 = tx.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?;
+            // Short codes (D1, D2…) keep case references readable: QRN-D7-00042.
+            let code = format!("D{}", n + 1);
+            tx.execute(
+                "INSERT INTO devices (code, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![code, user, name, hash, now],
+            )?;
+            tx.commit()?;
+            Ok(DeviceCode::new(code))
+        })
+        .await
+    }
+
+    pub(super) async fn session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<AuthSession>, StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code, d.created_at
+                 FROM devices d JOIN users u ON u.id = d.user_id
+                 WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.active = 1",
+                [hash],
+                |r| {
+                    Ok(AuthSession {
+                        user: user_from_row(r)?,
+                        device: DeviceCode::new(r.get::<_, String>(6)?),
+                        enrolled_at: r.get(7)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub(super) async fn revoke_device(&self, device: &DeviceCode) -> Result<bool, StorageError> {
+        let code = device.as_str().to_owned();
+        self.run(move |c| {
+            c.execute("UPDATE devices SET revoked = 1 WHERE code = ?1", [code])
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    pub(super) async fn devices(&self) -> Result<Vec<DeviceRecord>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(
+                "SELECT code, user_id, name, created_at, last_sync, revoked FROM devices ORDER BY created_at",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(DeviceRecord {
+                    code: DeviceCode::new(r.get::<_, String>(0)?),
+                    user: UserId::new(r.get::<_, String>(1)?),
+                    name: r.get(2)?,
+                    created_at: r.get(3)?,
+                    last_sync: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn touch_device(
+        &self,
+        device: &DeviceCode,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        let code = device.as_str().to_owned();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE devices SET last_sync = ?2 WHERE code = ?1",
+                params![code, now],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
+        self.run(|c| {
+            c.prepare(
+                "SELECT id, display_name, role, branch, password_hash, active FROM users ORDER BY id",
+            )?
+            .query_map([], user_from_row)?
+            .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn branches(&self) -> Result<Vec<(BranchCode, String)>, StorageError> {
+        self.run(|c| {
+            c.prepare("SELECT code, name FROM branches ORDER BY code")?
+                .query_map([], |r| {
+                    Ok((BranchCode::new(r.get::<_, String>(0)?), r.get(1)?))
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn set_user_active(
+        &self,
+        user: &UserId,
+        active: bool,
+    ) -> Result<bool, StorageError> {
+        let id = user.as_str().to_owned();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE users SET active = ?2 WHERE id = ?1",
+                params![id, active],
+            )?;
+            if !active {
+                // A deactivated user's console sessions end now.
+                tx.execute("DELETE FROM console_sessions WHERE user_id = ?1", [&id])?;
+            }
+            tx.commit()?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}

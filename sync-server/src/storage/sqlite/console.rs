@@ -1,0 +1,169 @@
+//! The console's sessions, the audit log, the library and the server's settings.
+
+use super::*;
+
+impl SqliteStorage {
+    pub(super) async fn create_console_session(
+        &self,
+        token_hash: &[u8],
+        user: &UserId,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StorageError> {
+        let (hash, user, csrf) = (
+            token_hash.to_vec(),
+            user.as_str().to_owned(),
+            csrf.to_owned(),
+        );
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO console_sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![hash, user, csrf, expires_at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn console_session(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<ConsoleSession>, StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active,
+                        s.csrf, s.expires_at
+                 FROM console_sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1",
+                params![hash, now],
+                |r| {
+                    Ok(ConsoleSession {
+                        user: user_from_row(r)?,
+                        csrf: r.get(6)?,
+                        expires_at: r.get(7)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub(super) async fn delete_console_session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<(), StorageError> {
+        let hash = token_hash.to_vec();
+        self.run(move |c| {
+            c.execute("DELETE FROM console_sessions WHERE token_hash = ?1", [hash])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
+        let e = entry.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.at, e.user.as_str(), e.action, e.target, e.detail],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+        self.run(move |c| {
+            c.prepare("SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1")?
+                .query_map([limit], |r| {
+                    Ok(AuditEntry {
+                        at: r.get(0)?,
+                        user: UserId::new(r.get::<_, String>(1)?),
+                        action: r.get(2)?,
+                        target: r.get(3)?,
+                        detail: r.get(4)?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn publish_document(&self, doc: &LibraryDocument) -> Result<(), StorageError> {
+        let d = doc.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO library_documents (id, title_ar, title_en, body_ar, body_en, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET title_ar = excluded.title_ar,
+                    title_en = excluded.title_en, body_ar = excluded.body_ar,
+                    body_en = excluded.body_en, published_at = excluded.published_at, retired = 0",
+                params![d.id, d.title_ar, d.title_en, d.body_ar, d.body_en, d.published_at],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(super) async fn retire_document(&self, id: &str) -> Result<bool, StorageError> {
+        let id = id.to_owned();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE library_documents SET retired = 1 WHERE id = ?1 AND retired = 0",
+                [id],
+            )
+            .map(|n| n > 0)
+        })
+        .await
+    }
+
+    pub(super) async fn library(&self) -> Result<Vec<LibraryDocument>, StorageError> {
+        self.run(|c| {
+            c.prepare(
+                "SELECT id, title_ar, title_en, body_ar, body_en, published_at FROM library_documents
+                 WHERE retired = 0 ORDER BY published_at, id",
+            )?
+            .query_map([], |r| {
+                Ok(LibraryDocument {
+                    id: r.get(0)?,
+                    title_ar: r.get(1)?,
+                    title_en: r.get(2)?,
+                    body_ar: r.get(3)?,
+                    body_en: r.get(4)?,
+                    published_at: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let key = key.to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT value FROM server_settings WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub(super) async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO server_settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+}
