@@ -43,6 +43,19 @@ pub(super) fn visible_length(
 }
 
 /// The bytes of a device's partial upload, in order.
+/// Forgets a device's upload of a blob: its parts and its progress.
+fn forget_upload(tx: &rusqlite::Transaction<'_>, sha: &str, device: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
+        params![sha, device],
+    )?;
+    tx.execute(
+        "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
+        params![sha, device],
+    )?;
+    Ok(())
+}
+
 pub(super) fn read_parts(c: &Connection, sha: &str, device: &str) -> rusqlite::Result<Vec<u8>> {
     let mut all = Vec::new();
     let mut stmt = c.prepare_cached(
@@ -214,14 +227,7 @@ impl SqliteStorage {
                 "INSERT INTO blob_owners (sha256, device, user_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![sha, device, user],
             )?;
-            tx.execute(
-                "DELETE FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
-                params![sha, device],
-            )?;
-            tx.execute(
-                "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
-                params![sha, device],
-            )?;
+            forget_upload(&tx, &sha, &device)?;
             tx.commit()
         })
         .await
@@ -235,14 +241,7 @@ impl SqliteStorage {
         let (sha, device) = (sha256.to_owned(), device.as_str().to_owned());
         self.run(move |c| {
             let tx = c.transaction()?;
-            tx.execute(
-                "DELETE FROM blob_parts WHERE sha256 = ?1 AND device = ?2",
-                params![sha, device],
-            )?;
-            tx.execute(
-                "DELETE FROM blob_uploads WHERE sha256 = ?1 AND device = ?2",
-                params![sha, device],
-            )?;
+            forget_upload(&tx, &sha, &device)?;
             tx.commit()
         })
         .await
