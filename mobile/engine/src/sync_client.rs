@@ -1,6 +1,7 @@
 //! The sync transport: HTTP to the HQ server with reqwest (rustls). It carries the engine's
-//! [`SyncRequest`]s and photos; the logic of what to send and how to apply the answer is the
-//! engine's ([`crate::sync`]).
+//! [`SyncRequest`](wire::SyncRequest)s and photos; the logic of what to send and how to apply
+//! the answer is the engine's ([`crate::sync`]), reached through its typed commands
+//! ([`EngineApi`]) on the engine itself or a handle to it.
 
 use std::time::Duration;
 
