@@ -372,6 +372,11 @@ console-days-late = { $days } days overdue
 console-nothing = Nothing to show.
 console-count = { $count } requests
 console-referrals-hint = Requests with a question waiting for the social-research officer.
+console-referral-open = { $count ->
+    [one] A referral to the social-research officer is still open: its answer may change the decision.
+   *[other] { $count } referrals to the social-research officer are still open: their answers may change the decision.
+}
+console-see-referrals = See the referrals
 console-no-such-case = There is no such case file, or it is not in your scope.
 console-no-such-device = There is no such device.
 console-no-such-export = There is no such export.

@@ -117,6 +117,14 @@ impl Translator {
         self.format(key, Some(&fa))
     }
 
+    /// The message `key` with a count, as a number, so that the message's plural variants
+    /// (`[one]`, `[two]`, `[few]`, `[many]` in Arabic) are chosen by it.
+    pub fn text_count(&self, key: &str, name: &str, count: u64) -> String {
+        let mut fa = FluentArgs::new();
+        fa.set(name, FluentValue::from(count));
+        self.format(key, Some(&fa))
+    }
+
     fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         let Some(pattern) = self.bundle.get_message(key).and_then(|m| m.value()) else {
             return key.to_owned();

@@ -68,3 +68,69 @@ async fn only_the_committee_is_offered_the_decision_and_a_forged_one_is_refused(
     );
     Ok(())
 }
+
+/// The committee may decide while a referral to the social-research officer is open, but the
+/// decision form says so, until the officer answers.
+#[tokio::test]
+async fn the_decision_form_warns_of_an_open_referral() -> anyhow::Result<()> {
+    use mandoob_engine::engine::Edit;
+    use mandoob_shared::ids::{ReferralId, Timestamp};
+    use mandoob_shared::model::Referral;
+    use mandoob_shared::workflow::EventKind;
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    let id = submitted_case(&mut rep, 43, 1);
+    rep.sync().await?;
+    let page = format!("/console/cases/{}", id.as_str());
+    let committee = ConsoleClient::sign_in(&server, "committee").await?;
+    let shown = committee.get(&page).await?.text().await?;
+    assert!(shown.contains("form class=\"decide\""));
+    assert!(
+        !shown.contains("class=\"warning\""),
+        "no referral, no warning"
+    );
+
+    let request = rep.engine.open_case(&id)?.case.requests[0].id.clone();
+    let referral = ReferralId::generate();
+    rep.engine.edit(
+        &id,
+        Edit::UpsertReferral(Referral {
+            id: referral.clone(),
+            request: Some(request.clone()),
+            question: "هل يعمل الابن الأكبر؟".into(),
+            by: rep.login.user.clone(),
+            at: Timestamp::now(),
+            answer: None,
+            answered_by: None,
+            answered_at: None,
+        }),
+    )?;
+    rep.engine
+        .record_event(&id, &request, EventKind::Referred, "هل يعمل الابن الأكبر؟")?;
+    rep.sync().await?;
+    let shown = committee.get(&page).await?.text().await?;
+    let form = shown
+        .split("form class=\"decide\"")
+        .nth(1)
+        .expect("the decision form is still offered");
+    assert!(
+        form.contains("class=\"warning\"") && form.contains("ما زالت إحالة"),
+        "the open referral is named in the form: {}",
+        form.chars().take(700).collect::<String>()
+    );
+
+    let researcher = ConsoleClient::sign_in(&server, "researcher").await?;
+    researcher
+        .post(
+            &format!("{page}/answer"),
+            &[("referral", referral.as_str()), ("answer", "لا يعمل")],
+            true,
+        )
+        .await?;
+    let shown = committee.get(&page).await?.text().await?;
+    assert!(
+        !shown.contains("class=\"warning\""),
+        "answered: no warning any more"
+    );
+    Ok(())
+}

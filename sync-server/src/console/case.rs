@@ -107,6 +107,9 @@ fn requests_section(
 ) -> Markup {
     let t = &cx.t;
     let may_decide = access::may_decide(cx.role());
+    // Deciding while the social-research officer has not answered is allowed (the committee
+    // may have enough), but never without knowing it.
+    let open_referrals = case.referrals.iter().filter(|r| r.answer.is_none()).count();
     html! {
         section #requests {
             h2 { (t.text("console-requests")) }
@@ -138,6 +141,9 @@ fn requests_section(
                         form.decide method="post" action=(format!("/console/cases/{}/decide", case.id.as_str())) {
                             (csrf_field(cx))
                             input type="hidden" name="request" value=(r.id.as_str());
+                            @if open_referrals > 0 {
+                                p.warning role="note" { (t.text_count("console-referral-open", "count", open_referrals as u64)) " " a href="#referrals" { (t.text("console-see-referrals")) } }
+                            }
                             fieldset {
                                 legend { (t.text("console-decide")) }
                                 label { input type="radio" name="outcome" value="accepted" checked; " " (t.text("console-accept")) }
