@@ -13,7 +13,7 @@ use mandoob_engine::sync::SyncSummary;
 use mandoob_engine::sync_client::{SyncClient, SyncError, session_of};
 use mandoob_shared::doc::FieldPath;
 use mandoob_shared::ids::{CaseId, Date, MemberId, RequestId};
-use mandoob_shared::model::DocumentKind;
+use mandoob_shared::model::{DocumentKind, Referral, ServiceRecord};
 use mandoob_shared::workflow::EventKind;
 
 /// A failure the UI shows, in the representative's language where it can be translated.
@@ -162,6 +162,56 @@ impl Backend {
 
     pub async fn edit(&self, case: CaseId, edit: Edit) -> Result<(), AppError> {
         Ok(self.engine().edit(case, edit).await?)
+    }
+
+    /// Several edits of one user action, all written or none.
+    pub async fn edit_all(&self, case: CaseId, edits: Vec<Edit>) -> Result<(), AppError> {
+        Ok(self.engine().edit_all(case, edits).await?)
+    }
+
+    /// Refers a case to the social-research officer (one transaction).
+    pub async fn refer(&self, case: CaseId, referral: Referral) -> Result<(), AppError> {
+        Ok(self.engine().refer(case, referral).await?)
+    }
+
+    /// Records a service delivered (and its workflow step when allowed), one transaction.
+    pub async fn deliver_service(
+        &self,
+        case: CaseId,
+        service: ServiceRecord,
+    ) -> Result<(), AppError> {
+        Ok(self.engine().deliver_service(case, service).await?)
+    }
+
+    /// Signs a request's declaration with the drawn signature, one transaction.
+    pub async fn sign_declaration(
+        &self,
+        case: CaseId,
+        request: RequestId,
+        signed_by: MemberId,
+        signature_png: Vec<u8>,
+    ) -> Result<AttachedPhoto, AppError> {
+        Ok(self
+            .engine()
+            .sign_declaration(
+                case,
+                request,
+                signed_by,
+                signature_png,
+                "declaration-v1".into(),
+            )
+            .await?)
+    }
+
+    /// Keeps one concurrent value and notes the others, one transaction.
+    pub async fn keep_both(
+        &self,
+        case: CaseId,
+        path: FieldPath,
+        keep: serde_json::Value,
+        notes: String,
+    ) -> Result<(), AppError> {
+        Ok(self.engine().keep_both(case, path, keep, notes).await?)
     }
 
     pub async fn record_event(

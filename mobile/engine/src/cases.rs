@@ -1,5 +1,8 @@
 //! The case commands: register a household, edit a case file, resolve a conflict, record a
-//! workflow step, attach a photo. Each is one automerge change and one SQLite transaction.
+//! workflow step, attach a photo, and the commands of user actions that change several things
+//! (save the interview, refer, deliver a service, sign the declaration, keep both values).
+//! Each is one SQLite transaction (one automerge change, but for keeping both values of a
+//! conflict: the choice and the note): all of it is written, or nothing.
 
 use mandoob_shared::doc::{CaseDoc, FieldPath};
 use mandoob_shared::ids::*;
@@ -170,12 +173,24 @@ impl Engine {
         path: &FieldPath,
         value: &serde_json::Value,
     ) -> Result<(), EngineError> {
+        self.resolve_then(id, path, value, |_| {})
+    }
+
+    /// Resolves a conflict, then applies `also` to the case, as one transaction.
+    fn resolve_then(
+        &mut self,
+        id: &CaseId,
+        path: &FieldPath,
+        value: &serde_json::Value,
+        also: impl FnOnce(&mut CaseFile),
+    ) -> Result<(), EngineError> {
         let author = self.author()?;
         let mut doc = self.cache_take(id.as_str())?;
         let before = doc.clone();
         let heads = doc.heads();
         let result = (|| -> Result<(), EngineError> {
             doc.resolve(path, value, &author)?;
+            doc.edit(&author, also)?;
             let changes = doc.changes_since(&heads);
             let (case, conflicts) = doc.read_with_conflicts()?;
             let row = index_row(&case, conflicts, &self.sla, true);
@@ -207,11 +222,24 @@ impl Engine {
         kind: EventKind,
         reason: &str,
     ) -> Result<(), EngineError> {
+        let case = self.open_case(id)?.case;
+        let event = self.step(&case, request, kind, reason)?;
+        self.change_case(id, move |c| c.events.push(event))
+    }
+
+    /// The workflow step `kind` on `request` of `case` by the signed-in user, if the request's
+    /// state allows it (and, for a submission, the case passes the submission check).
+    fn step(
+        &self,
+        case: &CaseFile,
+        request: &RequestId,
+        kind: EventKind,
+        reason: &str,
+    ) -> Result<WorkflowEvent, EngineError> {
         let author = self.author()?;
         let role = self.session.as_ref().ok_or(EngineError::NoSession)?.role;
-        let opened = self.open_case(id)?;
-        let state = opened
-            .requests
+        let states = workflow::derive(case);
+        let state = states
             .iter()
             .find(|s| &s.request == request)
             .ok_or(EngineError::NoSuchRequest)?;
@@ -226,10 +254,115 @@ impl Engine {
         };
         state.check(&event).map_err(EngineError::Refused)?;
         if matches!(kind, EventKind::Submitted | EventKind::InfoProvided) {
-            validate::submission(&opened.case, request, &self.catalog, self.today())
+            validate::submission(case, request, &self.catalog, self.today())
                 .map_err(EngineError::Invalid)?;
         }
-        self.change_case(id, move |c| c.events.push(event))
+        Ok(event)
+    }
+
+    /// Several edits of one user action (saving the interview: the request and the household
+    /// notes) as one change and one transaction: all of them are written, or none.
+    pub fn edit_all(&mut self, id: &CaseId, edits: Vec<Edit>) -> Result<(), EngineError> {
+        for edit in &edits {
+            if let Edit::AddSurvey(s) = edit {
+                let errors = validate::survey(s);
+                if !errors.is_empty() {
+                    return Err(EngineError::Invalid(errors));
+                }
+            }
+        }
+        self.change_case(id, move |c| {
+            for edit in edits {
+                apply_edit(c, edit);
+            }
+        })
+    }
+
+    /// Refers a case to the social-research officer: the referral and, when it is about a
+    /// request, the request's "referred" step, in one transaction.
+    pub fn refer(&mut self, id: &CaseId, referral: Referral) -> Result<(), EngineError> {
+        let mut case = self.open_case(id)?.case;
+        let question = referral.question.clone();
+        let request = referral.request.clone();
+        upsert(&mut case.referrals, referral.clone(), |a, b| a.id == b.id);
+        let event = match &request {
+            Some(r) => Some(self.step(&case, r, EventKind::Referred, &question)?),
+            None => None,
+        };
+        self.change_case(id, move |c| {
+            upsert(&mut c.referrals, referral, |a, b| a.id == b.id);
+            c.events.extend(event);
+        })
+    }
+
+    /// Records a service delivered and, when it is for a request whose state allows it (the
+    /// family registered), the request's "service delivered" step, in one transaction.
+    pub fn deliver_service(
+        &mut self,
+        id: &CaseId,
+        service: ServiceRecord,
+    ) -> Result<(), EngineError> {
+        let case = self.open_case(id)?.case;
+        // A service may be given before the request's registration (in kind, urgently): it is
+        // recorded, and the step is left for when the workflow allows it.
+        let event = service
+            .request
+            .as_ref()
+            .and_then(|r| self.step(&case, r, EventKind::ServiceDelivered, "").ok());
+        self.change_case(id, move |c| {
+            upsert(&mut c.services, service, |a, b| a.id == b.id);
+            c.events.extend(event);
+        })
+    }
+
+    /// Signs a request's declaration (policy: the applicant signs that the data is true): the
+    /// drawn signature captured as a document and the declaration that points to it, in one
+    /// transaction.
+    pub fn sign_declaration(
+        &mut self,
+        id: &CaseId,
+        request: &RequestId,
+        signed_by: MemberId,
+        signature_png: &[u8],
+        text_version: String,
+    ) -> Result<AttachedPhoto, EngineError> {
+        let case = self.open_case(id)?.case;
+        if !case.requests.iter().any(|r| &r.id == request) {
+            return Err(EngineError::NoSuchRequest);
+        }
+        let request = request.clone();
+        let signer = signed_by.clone();
+        self.attach_with(
+            id,
+            signature_png,
+            DocumentKind::Signature,
+            Some(signed_by),
+            None,
+            None,
+            move |c, document, at| {
+                if let Some(r) = c.requests.iter_mut().find(|r| r.id == request) {
+                    r.declaration = Some(Declaration {
+                        signed_by: signer,
+                        signature: document.clone(),
+                        signed_at: at,
+                        text_version,
+                    });
+                }
+            },
+        )
+    }
+
+    /// Keeps both of a field's concurrent values: `keep` stays in the field and the household
+    /// notes get `notes` (which names the others): two changes (a resolution is a change of its
+    /// own), in one transaction.
+    pub fn keep_both(
+        &mut self,
+        id: &CaseId,
+        path: &FieldPath,
+        keep: &serde_json::Value,
+        notes: String,
+    ) -> Result<(), EngineError> {
+        self.resolve_then(id, path, keep, move |c| c.household.notes = notes)
     }
 
     /// Captures a photo and attaches it to a case (and to a request, when given). A photo
@@ -242,6 +375,22 @@ impl Engine {
         member: Option<MemberId>,
         request: Option<RequestId>,
         expires_on: Option<Date>,
+    ) -> Result<AttachedPhoto, EngineError> {
+        self.attach_with(id, bytes, kind, member, request, expires_on, |_, _, _| {})
+    }
+
+    /// [`Self::attach_photo`], with `also` applied to the case in the same change (given the
+    /// new document's id and the time).
+    #[allow(clippy::too_many_arguments)]
+    fn attach_with(
+        &mut self,
+        id: &CaseId,
+        bytes: &[u8],
+        kind: DocumentKind,
+        member: Option<MemberId>,
+        request: Option<RequestId>,
+        expires_on: Option<Date>,
+        also: impl FnOnce(&mut CaseFile, &DocumentId, Timestamp),
     ) -> Result<AttachedPhoto, EngineError> {
         let author = self.author()?;
         if !self.store.has_case(id.as_str())? {
@@ -264,6 +413,7 @@ impl Engine {
         let document = meta.id.clone();
         // The photo, its thumbnail and the document's metadata land in one transaction.
         let now = author.at.millis();
+        let now_at = author.at;
         let req = request.clone();
         let doc_id = document.clone();
         let (jpeg, thumb) = (&shot.jpeg, &shot.thumbnail);
@@ -275,8 +425,9 @@ impl Engine {
                 if let Some(req) = req
                     && let Some(r) = c.requests.iter_mut().find(|r| r.id == req)
                 {
-                    r.documents.push(doc_id);
+                    r.documents.push(doc_id.clone());
                 }
+                also(c, &doc_id, now_at);
             },
             |tx| {
                 blobs::put_jpeg(tx, sha, jpeg, now)?;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use mandoob_shared::doc::FieldPath;
 use mandoob_shared::ids::{CaseId, Date, MemberId, RequestId};
-use mandoob_shared::model::DocumentKind;
+use mandoob_shared::model::{DocumentKind, Referral, ServiceRecord};
 use mandoob_shared::sync::{Library, SyncRequest, SyncResponse};
 use mandoob_shared::workflow::EventKind;
 
@@ -152,6 +152,25 @@ commands! {
     CreateCase(new: NewHousehold) => create_case -> CaseId = Created: engine.create_case(new);
     /// Applies a field-level edit.
     Edit { case: CaseId, edit: Edit } => edit: engine.edit(&case, edit);
+    /// Several edits of one user action, as one change and one transaction.
+    EditAll { case: CaseId, edits: Vec<Edit> } => edit_all: engine.edit_all(&case, edits);
+    /// Refers a case to the social-research officer (the referral and the request's step).
+    Refer { case: CaseId, referral: Referral } => refer: engine.refer(&case, referral);
+    /// Records a service and, when its request allows it, the "service delivered" step.
+    DeliverService { case: CaseId, service: ServiceRecord }
+        => deliver_service: engine.deliver_service(&case, service);
+    /// Signs a request's declaration with a drawn signature (PNG).
+    SignDeclaration {
+        case: CaseId,
+        request: RequestId,
+        signed_by: MemberId,
+        signature_png: Vec<u8>,
+        text_version: String,
+    } => sign_declaration -> AttachedPhoto = Photo
+        : engine.sign_declaration(&case, &request, signed_by, &signature_png, text_version);
+    /// Keeps one of a field's concurrent values and notes the others in the household notes.
+    KeepBoth { case: CaseId, path: FieldPath, keep: serde_json::Value, notes: String }
+        => keep_both: engine.keep_both(&case, &path, &keep, notes);
     /// Opens a case: the case file, its conflicts and its requests' states.
     OpenCase(case: CaseId) => open_case -> OpenCase = Case: engine.open_case(&case);
     /// Resolves a same-field conflict with the chosen value.

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use mandoob_engine::engine::{Edit, OpenCase};
+use mandoob_engine::engine::OpenCase;
 
 use crate::backend::Backend;
 
@@ -63,9 +63,7 @@ pub(super) fn Conflicts(open: OpenCase) -> Element {
                             let first = first.clone();
                             let note = format!("{}\n{}: {}", notes, path, values.join(" / "));
                             async move {
-                                if backend.edit(id.clone(), Edit::SetHouseholdNotes(note.trim().to_owned())).await.is_ok() {
-                                    let _ = backend.resolve(id, path, first).await;
-                                }
+                                let _ = backend.keep_both(id, path, first, note.trim().to_owned()).await;
                             }
                         }
                     },

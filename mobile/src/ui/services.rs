@@ -4,10 +4,9 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use mandoob_engine::engine::{Edit, OpenCase};
+use mandoob_engine::engine::OpenCase;
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
-use mandoob_shared::workflow::EventKind;
 
 use crate::backend::Backend;
 use crate::state::*;
@@ -46,15 +45,8 @@ pub(super) fn Services(open: OpenCase) -> Element {
                 delivered_at: Timestamp::now(),
                 by,
             };
-            let mut result = backend.edit(id.clone(), Edit::AddService(record)).await;
-            if result.is_ok()
-                && let Some(r) = request
-            {
-                // Recorded as a workflow step when the request allows it (registered first).
-                let _ = backend
-                    .record_event(id, r, EventKind::ServiceDelivered, String::new())
-                    .await;
-            }
+            // The record and, when its request allows it, the workflow step: one transaction.
+            let mut result = backend.deliver_service(id, record).await;
             if let Err(e) = result.as_mut() {
                 let texts = Texts::new();
                 failure.set(engine_error_text(texts.get((ctx.lang)()), e));

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use mandoob_engine::engine::{Edit, OpenCase};
+use mandoob_engine::engine::OpenCase;
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 use mandoob_shared::validate::ADULT_AGE;
@@ -57,32 +57,12 @@ pub(super) fn DeclarationStep(open: OpenCase) -> Element {
             let Some(signed_by) = signer() else {
                 return;
             };
-            let attached = match backend
-                .attach(
-                    id.clone(),
-                    png,
-                    DocumentKind::Signature,
-                    Some(signed_by.clone()),
-                    None,
-                    None,
-                )
+            // The signature and the declaration that points to it: one transaction.
+            match backend
+                .sign_declaration(id, request.id.clone(), signed_by, png)
                 .await
             {
-                Ok(a) => a,
-                Err(e) => {
-                    message.set(Some(e.to_string()));
-                    return;
-                }
-            };
-            let mut updated = request.clone();
-            updated.declaration = Some(Declaration {
-                signed_by,
-                signature: attached.document,
-                signed_at: Timestamp::now(),
-                text_version: "declaration-v1".into(),
-            });
-            match backend.edit(id, Edit::UpsertRequest(updated)).await {
-                Ok(()) => {
+                Ok(_) => {
                     pad.write().clear();
                     message.set(None);
                 }

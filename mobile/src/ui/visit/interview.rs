@@ -60,14 +60,17 @@ pub(super) fn InterviewStep(open: OpenCase) -> Element {
                     .unwrap_or_default(),
                 declaration: existing.as_ref().and_then(|r| r.declaration.clone()),
             };
+            // One save, one transaction: the request and the notes are written together.
             let ok = backend
-                .edit(id.clone(), Edit::UpsertRequest(request))
+                .edit_all(
+                    id,
+                    vec![
+                        Edit::UpsertRequest(request),
+                        Edit::SetHouseholdNotes(notes().trim().to_owned()),
+                    ],
+                )
                 .await
-                .is_ok()
-                && backend
-                    .edit(id, Edit::SetHouseholdNotes(notes().trim().to_owned()))
-                    .await
-                    .is_ok();
+                .is_ok();
             saved.set(ok);
         }
     };

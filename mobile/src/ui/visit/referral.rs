@@ -4,10 +4,9 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use mandoob_engine::engine::{Edit, OpenCase};
+use mandoob_engine::engine::OpenCase;
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
-use mandoob_shared::workflow::EventKind;
 
 use crate::backend::Backend;
 use crate::ui::{Ctx, Texts, engine_error_text, session_user};
@@ -42,16 +41,7 @@ pub(super) fn ReferralStep(open: OpenCase) -> Element {
                 answered_by: None,
                 answered_at: None,
             };
-            let mut result = backend
-                .edit(id.clone(), Edit::UpsertReferral(referral))
-                .await;
-            if result.is_ok()
-                && let Some(r) = request
-            {
-                result = backend
-                    .record_event(id, r, EventKind::Referred, question().trim().to_owned())
-                    .await;
-            }
+            let result = backend.refer(id, referral).await;
             match result {
                 Ok(()) => question.set(String::new()),
                 Err(e) => {
