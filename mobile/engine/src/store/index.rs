@@ -105,6 +105,9 @@ fn summary_from_row(r: &rusqlite::Row<'_>, today: &str) -> rusqlite::Result<Case
         reference: r.get(1)?,
         head_name_ar: r.get(2)?,
         head_name_en: r.get(3)?,
+        // `workflow::overdue_on` on ISO dates (`YYYY-MM-DD` sorts as it reads): past the due
+        // day, as the console's queue and dashboard count it. The list's filter is the same
+        // comparison in SQL.
         overdue: status == RequestStatus::AwaitingDecision.code()
             && due.as_deref().is_some_and(|d| d < today),
         status,
