@@ -350,6 +350,19 @@ console-failed = حدث خطأ ولم يتغير شيء. راجع سجل الخ�
 console-back = العودة إلى اللوحة
 console-nav-queue = طلبات اللجنة
 console-nav-referrals = الإحالات
+console-nav-households = الأسر
+console-household-search = الاسم أو الرقم المدني أو الهاتف أو رقم الملف
+console-without-request = الأسر التي لم تقدّم طلباً فقط
+console-search = بحث
+console-members = الأفراد
+console-requests-count = الطلبات
+console-no-request = لا طلب
+console-households-count = { $count ->
+    [one] أسرة واحدة
+    [two] أسرتان
+    [few] { $count } أسر
+   *[other] { $count } أسرة
+}
 console-nav-dashboard = لوحة المؤشرات
 console-nav-export = التصدير
 console-nav-admin = الإدارة

@@ -350,6 +350,17 @@ console-failed = Something went wrong; nothing was changed. See the server log.
 console-back = Back to the console
 console-nav-queue = Committee queue
 console-nav-referrals = Referrals
+console-nav-households = Households
+console-household-search = Name, civil ID, phone or reference
+console-without-request = Without a request only
+console-search = Search
+console-members = Members
+console-requests-count = Requests
+console-no-request = No request
+console-households-count = { $count ->
+    [one] One household
+   *[other] { $count } households
+}
 console-nav-dashboard = Dashboard
 console-nav-export = Export
 console-nav-admin = Administration

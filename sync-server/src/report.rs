@@ -6,6 +6,7 @@
 //! the same transaction. The rows are a projection: they can always be rebuilt from the
 //! documents (migration 5 does so for cases stored before it).
 
+use mandoob_shared::arabic;
 use mandoob_shared::doc::CaseDoc;
 use mandoob_shared::model::CaseFile;
 use mandoob_shared::summary::Summary;
@@ -79,9 +80,81 @@ pub struct ServiceRow {
     pub delivered_at: i64,
 }
 
+/// A household on file, for the console's search (with or without a request).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdRow {
+    pub case_id: String,
+    pub branch: String,
+    pub reference: String,
+    pub head_name_ar: String,
+    pub head_name_en: String,
+    pub members: u32,
+    pub requests: u32,
+    /// What a search matches, as words between spaces: every member's names folded as the
+    /// device folds them (`arabic::normalize_name`), civil IDs, phones (as typed, national and
+    /// international digits) and the reference, folded the same way.
+    pub search: String,
+}
+
+impl HouseholdRow {
+    /// The row of `case`.
+    pub fn of(case: &CaseFile) -> Self {
+        let head = case.head();
+        let mut words: Vec<String> = Vec::new();
+        for m in &case.household.members {
+            for name in [&m.name_ar, &m.name_en] {
+                words.push(arabic::normalize_name(name));
+            }
+            words.push(arabic::normalize_name(&m.civil_id));
+            let digits: String = arabic::normalize_name(&m.phone)
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            if let Some(national) = digits.strip_prefix("965").filter(|n| n.len() == 8) {
+                words.push(national.to_owned());
+            }
+            words.push(digits);
+        }
+        words.push(arabic::normalize_name(case.reference.as_str()));
+        let words: Vec<&str> = words
+            .iter()
+            .flat_map(|w| w.split(' '))
+            .filter(|w| !w.is_empty())
+            .collect();
+        Self {
+            case_id: case.id.as_str().to_owned(),
+            branch: case.branch.as_str().to_owned(),
+            reference: case.reference.as_str().to_owned(),
+            head_name_ar: head.map(|h| h.name_ar.clone()).unwrap_or_default(),
+            head_name_en: head.map(|h| h.name_en.clone()).unwrap_or_default(),
+            members: case.household.members.len() as u32,
+            requests: case.requests.len() as u32,
+            search: format!(" {} ", words.join(" ")),
+        }
+    }
+}
+
+/// What the console's household search asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdQuery {
+    /// Words that must all be found (a name in any spelling the device folds alike, a civil ID,
+    /// a phone, a reference, or parts of them).
+    pub text: String,
+    /// Only households without any request.
+    pub without_request: bool,
+}
+
+impl HouseholdQuery {
+    /// The words to match, folded as the rows are.
+    pub fn words(&self) -> Vec<String> {
+        arabic::tokens(&self.text)
+    }
+}
+
 /// Every row of one case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseReport {
+    pub household: HouseholdRow,
     pub requests: Vec<RequestRow>,
     pub surveys: Vec<SurveyRow>,
     pub contacts: Vec<ContactRow>,
@@ -168,6 +241,7 @@ impl CaseReport {
             })
             .collect();
         Self {
+            household: HouseholdRow::of(case),
             requests,
             surveys,
             contacts,
@@ -203,5 +277,34 @@ impl ImportedCase {
             report: CaseReport::of(case),
             authors: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_household_is_found_by_any_spelling_of_a_name_and_by_its_numbers() {
+        let mut case = mandoob_shared::sample::realistic_case(5);
+        case.household.members[0].name_ar = "أحمد عبد الله الكنْدري".into();
+        case.household.members[0].phone = "+965 9911 2233".into();
+        let row = HouseholdRow::of(&case);
+        let found = |text: &str| {
+            HouseholdQuery {
+                text: text.into(),
+                without_request: false,
+            }
+            .words()
+            .iter()
+            .all(|w| row.search.contains(&format!(" {w}")))
+        };
+        assert!(found("احمد عبدالله"));
+        assert!(found("أحمد الكندري"));
+        assert!(found("99112233"));
+        assert!(found("٩٩١١٢٢٣٣"), "Arabic-Indic digits");
+        assert!(found(&case.household.members[0].civil_id));
+        assert!(found(&case.reference.as_str().to_lowercase()));
+        assert!(!found("محمود"));
     }
 }

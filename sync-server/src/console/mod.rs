@@ -23,6 +23,7 @@ mod case;
 mod dashboard;
 mod error;
 mod export;
+mod households;
 mod queue;
 
 pub use error::ConsoleError;
@@ -70,6 +71,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/sign-out", post(sign_out))
         .route("/console/queue", get(queue::queue))
         .route("/console/referrals", get(queue::referrals))
+        .route("/console/households", get(households::households))
         .route("/console/cases/{id}", get(case::view))
         .route("/console/cases/{id}/decide", post(case::decide))
         .route("/console/cases/{id}/resolve", post(case::resolve))
@@ -263,6 +265,11 @@ pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
         links.push(("queue", "/console/queue", "console-nav-queue"));
     }
     links.push(("referrals", "/console/referrals", "console-nav-referrals"));
+    links.push((
+        "households",
+        "/console/households",
+        "console-nav-households",
+    ));
     if access::sees_queue(role) {
         links.push(("dashboard", "/console/dashboard", "console-nav-dashboard"));
         links.push(("export", "/console/dashboard#export", "console-nav-export"));
@@ -563,6 +570,7 @@ mod tests {
             include_str!("dashboard.rs"),
             include_str!("admin.rs"),
             include_str!("export.rs"),
+            include_str!("households.rs"),
             include_str!("error.rs"),
             include_str!("../service/accounts.rs"),
         ];

@@ -10,7 +10,9 @@ use mandoob_shared::ids::{BranchCode, CaseId, DeviceCode, UserId};
 use mandoob_shared::summary::Summary;
 use mandoob_shared::sync::LibraryDocument;
 
-pub use crate::report::{CaseReport, ContactRow, RequestRow, ServiceRow, SurveyRow};
+pub use crate::report::{
+    CaseReport, ContactRow, HouseholdQuery, HouseholdRow, RequestRow, ServiceRow, SurveyRow,
+};
 /// Which cases a reader may see (the rule is `mandoob_shared::access::scope_of`).
 pub use mandoob_shared::access::Scope;
 use mandoob_shared::workflow::Role;
@@ -298,6 +300,13 @@ pub trait Storage: Send + Sync + 'static {
         filter: &RequestFilter,
         limit: u32,
     ) -> Result<Vec<RequestRow>, StorageError>;
+    /// Households in `scope` matching `query`, by reference, at most `limit`.
+    async fn households(
+        &self,
+        scope: &Scope,
+        query: &HouseholdQuery,
+        limit: u32,
+    ) -> Result<Vec<HouseholdRow>, StorageError>;
     /// Every report row in `scope`.
     async fn report_rows(&self, scope: &Scope) -> Result<ReportRows, StorageError>;
     async fn users(&self) -> Result<Vec<UserRecord>, StorageError>;

@@ -10,6 +10,7 @@ pub(super) fn write_report(
     report: &CaseReport,
 ) -> rusqlite::Result<()> {
     for table in [
+        "report_households",
         "report_requests",
         "report_surveys",
         "report_contacts",
@@ -18,6 +19,22 @@ pub(super) fn write_report(
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE case_id = ?1"))?
             .execute([case])?;
     }
+    let h = &report.household;
+    tx.prepare_cached(
+        "INSERT INTO report_households (case_id, branch, reference, head_name_ar, head_name_en,
+            members, requests, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        case,
+        h.branch,
+        h.reference,
+        h.head_name_ar,
+        h.head_name_en,
+        h.members,
+        h.requests,
+        h.search
+    ])?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO report_requests (case_id, request_id, branch, reference, head_name_ar,
             head_name_en, kind, amount, status, submitted_at, clock_started_at, decided_at,
@@ -338,6 +355,48 @@ impl SqliteStorage {
                 params![arg, f.branch, f.kind, f.status, f.referred, limit],
                 request_from_row,
             )?
+            .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn households(
+        &self,
+        scope: &Scope,
+        query: &HouseholdQuery,
+        limit: u32,
+    ) -> Result<Vec<HouseholdRow>, StorageError> {
+        let (scope_filter, arg) = scope_sql(scope);
+        // Every word must be found; words are folded letters and digits only (no `%` or `_`).
+        let words: Vec<String> = query.words().into_iter().take(8).collect();
+        let mut sql = format!(
+            "SELECT case_id, branch, reference, head_name_ar, head_name_en, members, requests,
+                search FROM report_households WHERE ({scope_filter}) AND (?2 = 0 OR requests = 0)"
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![
+            arg.into(),
+            i64::from(query.without_request).into(),
+            i64::from(limit).into(),
+        ];
+        for w in words {
+            sql.push_str(&format!(" AND search LIKE ?{}", args.len() + 1));
+            args.push(format!("% {w}%").into());
+        }
+        sql.push_str(" ORDER BY reference LIMIT ?3");
+        self.run(move |c| {
+            let mut stmt = c.prepare(&sql)?;
+            stmt.query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(HouseholdRow {
+                    case_id: r.get(0)?,
+                    branch: r.get(1)?,
+                    reference: r.get(2)?,
+                    head_name_ar: r.get(3)?,
+                    head_name_en: r.get(4)?,
+                    members: r.get(5)?,
+                    requests: r.get(6)?,
+                    search: r.get(7)?,
+                })
+            })?
             .collect()
         })
         .await

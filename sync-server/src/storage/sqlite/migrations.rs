@@ -190,6 +190,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX blob_owners_by_user ON blob_owners(user_id, sha256);
     ",
+    // 8: households for the console's search, with or without a request (issue 15); filled
+    // for existing cases by `backfill_reports`.
+    "
+    CREATE TABLE report_households (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        branch TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        head_name_ar TEXT NOT NULL,
+        head_name_en TEXT NOT NULL,
+        members INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        search TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX report_households_by_branch ON report_households(branch, reference);
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -294,7 +309,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
         match i + 1 {
             3 => backfill_case_blobs(&tx).map_err(db)?,
             4 => backfill_summaries(&tx).map_err(db)?,
-            5 => backfill_reports(&tx).map_err(db)?,
+            5 | 8 => backfill_reports(&tx).map_err(db)?,
             7 => backfill_actors(&tx).map_err(db)?,
             _ => {}
         }

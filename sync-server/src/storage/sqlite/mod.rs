@@ -238,6 +238,15 @@ impl Storage for SqliteStorage {
         SqliteStorage::requests(self, scope, filter, limit).await
     }
 
+    async fn households(
+        &self,
+        scope: &Scope,
+        query: &HouseholdQuery,
+        limit: u32,
+    ) -> Result<Vec<HouseholdRow>, StorageError> {
+        SqliteStorage::households(self, scope, query, limit).await
+    }
+
     async fn report_rows(&self, scope: &Scope) -> Result<ReportRows, StorageError> {
         SqliteStorage::report_rows(self, scope).await
     }
