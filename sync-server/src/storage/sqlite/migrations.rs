@@ -309,7 +309,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
         match i + 1 {
             3 => backfill_case_blobs(&tx).map_err(db)?,
             4 => backfill_summaries(&tx).map_err(db)?,
-            5 | 8 => backfill_reports(&tx).map_err(db)?,
+            // The report rows of cases stored before them (requests, surveys, contacts and
+            // services since 5, households since 8) are written once, after the last
+            // migration that adds a report table: earlier, `write_report` would write to a
+            // table that does not exist yet.
+            8 => backfill_reports(&tx).map_err(db)?,
             7 => backfill_actors(&tx).map_err(db)?,
             _ => {}
         }

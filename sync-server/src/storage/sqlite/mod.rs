@@ -374,6 +374,13 @@ mod tests {
             .block_on(storage.whole_documents(&Scope::All, None, 10))
             .unwrap();
         assert_eq!(docs.len(), 2);
+        // Migration 8: the household of the stored case is searchable (the damaged one has
+        // no row, and did not stop the migration).
+        let households = rt
+            .block_on(storage.households(&Scope::All, &HouseholdQuery::default(), 10))
+            .unwrap();
+        assert_eq!(households.len(), 1);
+        assert_eq!(households[0].case_id, case.id.as_str());
         let good = docs.iter().find(|d| d.case == case.id).unwrap();
         let summary = good.summary.as_ref().expect("summary backfilled");
         assert_eq!(*summary, Summary::of(&case, false, heads.clone()));
