@@ -197,7 +197,15 @@ pub fn prepare(store: &Store, page: u32) -> Result<SyncRequest, EngineError> {
             });
         }
     }
-    settings::set(conn, settings::SYNC_IN_FLIGHT, &in_flight)?;
+    if in_flight.heads.is_empty() && !in_flight.left_behind {
+        // Nothing pushed (an idle sync, a pull page): no write, so no fsync, unless an
+        // earlier request's record is still there.
+        if settings::get::<InFlight>(conn, settings::SYNC_IN_FLIGHT)?.is_some() {
+            settings::remove(conn, settings::SYNC_IN_FLIGHT)?;
+        }
+    } else {
+        settings::set(conn, settings::SYNC_IN_FLIGHT, &in_flight)?;
+    }
     Ok(SyncRequest {
         protocol: wire::PROTOCOL_VERSION,
         cursor,
