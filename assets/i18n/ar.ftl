@@ -156,6 +156,7 @@ survey-wants-contact = أرغب أن تتواصلوا معي
 
 ## Validation errors
 error-required = هذا الحقل مطلوب
+error-date-unreadable = اكتب التاريخ بالصيغة سنة-شهر-يوم، مثل 2015-03-14
 error-civil-id-length = الرقم المدني 12 رقمًا، والمُدخل { $count }
 error-civil-id-not-digits = الرقم المدني أرقام فقط
 error-civil-id-century = الرقم الأول من الرقم المدني 1 أو 2 أو 3
@@ -180,6 +181,7 @@ error-document-unknown = المستند المرفق غير موجود
 error-declaration-missing = يجب أن يوقّع مقدم الطلب على الإقرار
 error-signer-not-adult-member = يوقّع الإقرار فرد بالغ من الأسرة
 error-score-out-of-range = التقييم من 1 إلى 5
+error-survey-empty = اختر إجابة واحدة على الأقل أو اكتب ملاحظة: لا يُسجَّل استبيان فارغ
 error-unknown-request = الطلب غير موجود
 
 ## Field app

@@ -156,6 +156,7 @@ survey-wants-contact = I would like to be contacted
 
 ## Validation errors
 error-required = This field is required
+error-date-unreadable = Write the date as year-month-day, for example 2015-03-14
 error-civil-id-length = A civil ID has 12 digits; this has { $count }
 error-civil-id-not-digits = A civil ID has only digits
 error-civil-id-century = The first digit of a civil ID is 1, 2 or 3
@@ -180,6 +181,7 @@ error-document-unknown = An attached document is not in the case file
 error-declaration-missing = The applicant must sign the declaration
 error-signer-not-adult-member = The declaration is signed by an adult member of the household
 error-score-out-of-range = Ratings are from 1 to 5
+error-survey-empty = Choose at least one answer, or write a comment: an empty survey is not recorded
 error-unknown-request = The request does not exist
 
 ## Field app

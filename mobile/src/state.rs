@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 use mandoob_engine::engine::{CaseSummary, Event, NewHousehold, OpenCase, SyncState};
 use mandoob_shared::catalog::RequestCatalog;
 use mandoob_shared::doc::FieldPath;
-use mandoob_shared::ids::{CaseId, Date, Fils, MemberId, RequestId, Timestamp};
+use mandoob_shared::ids::{CaseId, ContactId, Date, Fils, MemberId, RequestId, Timestamp, UserId};
 use mandoob_shared::model::{
-    Address, CaseFile, DocumentKind, DocumentMeta, Governorate, Member, Relation, RequestType,
+    Address, CaseFile, Channel, ContactEntry, Direction, DocumentKind, DocumentMeta, Governorate,
+    Member, Relation, RequestType,
 };
 use mandoob_shared::validate::{self, ValidationError};
 use mandoob_shared::workflow::{self, EventKind, RequestStatus, SlaPolicy};
@@ -187,6 +188,13 @@ impl HouseholdForm {
             out.push(("civil_id", ValidationError::required(field("civil_id"))));
         } else if let Some(e) = validate::civil_id_field(&self.civil_id, field("civil_id"), today) {
             out.push(("civil_id", e));
+        } else {
+            // A valid civil ID tells the birth date: a child cannot head a household.
+            let mut head = Member::new(self.name_ar.trim(), Relation::Head);
+            head.civil_id = self.civil_id.trim().to_owned();
+            if let Some(e) = validate::head_minor(&head, today) {
+                out.push(("civil_id", e));
+            }
         }
         if !self.phone.trim().is_empty()
             && let Some(e) = validate::phone_field(&self.phone, field("phone"))
@@ -437,10 +445,41 @@ impl SyncView {
 }
 
 /// A date typed in the form `YYYY-MM-DD`, or nothing.
+/// A contact with the family made now by `by` (the contacts log and the welcome step's
+/// questions both record one).
+pub fn contact_now(
+    channel: Channel,
+    direction: Direction,
+    by: UserId,
+    summary: &str,
+    follow_up_on: Option<Date>,
+) -> ContactEntry {
+    ContactEntry {
+        id: ContactId::generate(),
+        channel,
+        direction,
+        at: Timestamp::now(),
+        by,
+        summary: summary.trim().to_owned(),
+        follow_up_on,
+        follow_up_done: false,
+    }
+}
+
+/// A date typed as `YYYY-MM-DD` (in ASCII or Arabic-Indic digits); `None` when it cannot be
+/// read (a form says so beside the field instead of dropping it).
 pub fn parse_date(text: &str) -> Option<Date> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .ok()
-        .map(Date)
+    // Arabic-Indic and Persian digits, as Arabic keyboards type them, read as ASCII.
+    let ascii: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    NaiveDate::parse_from_str(&ascii, "%Y-%m-%d").ok().map(Date)
 }
 
 #[cfg(test)]
@@ -487,6 +526,33 @@ mod tests {
         let new = form.to_new(false);
         assert_eq!(new.head.relation, Relation::Head);
         assert_eq!(new.address.governorate, Some(Governorate::Jahra));
+    }
+
+    #[test]
+    fn dates_are_read_in_either_digits() {
+        let d = parse_date("2015-03-14").expect("ascii");
+        assert_eq!(parse_date(" ٢٠١٥-٠٣-١٤ "), Some(d));
+        assert_eq!(parse_date("۲۰۱۵-۰۳-۱۴"), Some(d));
+        assert_eq!(parse_date("14/3/2015"), None);
+        assert_eq!(parse_date("abc"), None);
+    }
+
+    #[test]
+    fn a_child_cannot_head_a_household() {
+        let mut form = HouseholdForm {
+            name_ar: "سالم".into(),
+            governorate: Some(Governorate::Jahra),
+            ..HouseholdForm::default()
+        };
+        // The civil ID of an 11-year-old: refused at registration, beside the civil ID.
+        let birth = today() - chrono::Duration::days(11 * 365 + 30);
+        form.civil_id = (1..60)
+            .find_map(|s| validate::civil_id::compose(birth, s))
+            .expect("an id");
+        let errors = form.errors(today());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "civil_id");
+        assert_eq!(errors[0].1.code, validate::Code::HeadMinor);
     }
 
     #[test]

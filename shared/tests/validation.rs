@@ -194,6 +194,25 @@ fn survey_scores_are_one_to_five() {
 }
 
 #[test]
+fn a_survey_answers_something() {
+    let mut survey = realistic_case(6).surveys[0].clone();
+    survey.reception = None;
+    survey.time_and_answers = None;
+    survey.clarity = None;
+    survey.speed = None;
+    survey.overall = None;
+    survey.comment = "  ".into();
+    // Wanting a call back is not an answer to the survey.
+    survey.wants_contact = true;
+    assert_eq!(codes(&validate::survey(&survey)), vec![Code::SurveyEmpty]);
+    survey.comment = "الموظف كان لطيفاً".into();
+    assert!(validate::survey(&survey).is_empty());
+    survey.comment.clear();
+    survey.speed = Some(4);
+    assert!(validate::survey(&survey).is_empty());
+}
+
+#[test]
 fn an_unknown_request_is_an_error() {
     let case = realistic_case(7);
     let errors = validate::submission(

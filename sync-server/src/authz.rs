@@ -83,6 +83,28 @@ pub fn check(user: &UserRecord, before: Option<&CaseFile>, after: &CaseFile) -> 
     }
     check_referral_answers(user, before, after)?;
     check_attribution(user, before, after)?;
+    check_new_surveys(before, after)?;
+    Ok(())
+}
+
+/// A new satisfaction survey answers something, with scores from 1 to 5 (as the app checks):
+/// an empty one would count in the satisfaction figures as an answer.
+fn check_new_surveys(before: Option<&CaseFile>, after: &CaseFile) -> Result<(), Denied> {
+    let known: std::collections::BTreeSet<&str> = before
+        .map(|b| b.surveys.iter().map(|s| s.id.as_str()).collect())
+        .unwrap_or_default();
+    for s in after
+        .surveys
+        .iter()
+        .filter(|s| !known.contains(s.id.as_str()))
+    {
+        if let Some(e) = mandoob_shared::validate::survey(s).first() {
+            return deny(
+                "invalid-survey",
+                format!("survey {}: {}", s.id, e.code.code()),
+            );
+        }
+    }
     Ok(())
 }
 

@@ -42,7 +42,11 @@ impl Engine {
                 return Err(EngineError::PossibleDuplicates(found));
             }
         }
-        let errors = validate::member(&new.head, self.today());
+        // Everything that can be checked offline, before anything is written: the head's
+        // fields, and that the head is an adult.
+        let today = self.today();
+        let mut errors = validate::member(&new.head, today);
+        errors.extend(validate::head_minor(&new.head, today));
         if !errors.is_empty() {
             return Err(EngineError::Invalid(errors));
         }
@@ -140,13 +144,29 @@ impl Engine {
 
     /// Applies a field-level edit.
     pub fn edit(&mut self, id: &CaseId, edit: Edit) -> Result<(), EngineError> {
-        if let Edit::AddSurvey(s) = &edit {
-            let errors = validate::survey(s);
-            if !errors.is_empty() {
-                return Err(EngineError::Invalid(errors));
-            }
-        }
+        self.check_edit(&edit)?;
         self.change_case(id, move |c| apply_edit(c, edit))
+    }
+
+    /// Refuses an edit that would store what the form should have refused: an invalid member
+    /// (civil ID, phone, birth date), an empty or out-of-range survey. Nothing is written.
+    fn check_edit(&self, edit: &Edit) -> Result<(), EngineError> {
+        let errors = match edit {
+            Edit::AddSurvey(s) => validate::survey(s),
+            Edit::UpsertMember(m) => {
+                let mut errors = validate::member(m, self.today());
+                if m.relation == Relation::Head {
+                    errors.extend(validate::head_minor(m, self.today()));
+                }
+                errors
+            }
+            _ => Vec::new(),
+        };
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(EngineError::Invalid(errors))
+        }
     }
 
     /// Opens a case: the case file, its conflicts and its requests' derived states.
@@ -264,12 +284,7 @@ impl Engine {
     /// notes) as one change and one transaction: all of them are written, or none.
     pub fn edit_all(&mut self, id: &CaseId, edits: Vec<Edit>) -> Result<(), EngineError> {
         for edit in &edits {
-            if let Edit::AddSurvey(s) = edit {
-                let errors = validate::survey(s);
-                if !errors.is_empty() {
-                    return Err(EngineError::Invalid(errors));
-                }
-            }
+            self.check_edit(edit)?;
         }
         self.change_case(id, move |c| {
             for edit in edits {

@@ -5,7 +5,6 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 
 use mandoob_engine::engine::{Edit, OpenCase};
-use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 
 use crate::backend::Backend;
@@ -24,6 +23,7 @@ pub(super) fn Contacts(open: OpenCase) -> Element {
     let mut direction = use_signal(|| Direction::Outbound);
     let mut summary = use_signal(String::new);
     let mut follow = use_signal(String::new);
+    let mut follow_error = use_signal(|| false);
     let id = open.case.id.clone();
     let by = session_user(&ctx);
     let add = move |_| {
@@ -34,16 +34,13 @@ pub(super) fn Contacts(open: OpenCase) -> Element {
             if summary().trim().is_empty() {
                 return;
             }
-            let entry = ContactEntry {
-                id: ContactId::generate(),
-                channel: channel(),
-                direction: direction(),
-                at: Timestamp::now(),
-                by,
-                summary: summary().trim().to_owned(),
-                follow_up_on: parse_date(&follow()),
-                follow_up_done: false,
-            };
+            // A follow-up date that cannot be read is said, not dropped.
+            let follow_up_on = parse_date(&follow());
+            follow_error.set(!follow().trim().is_empty() && follow_up_on.is_none());
+            if follow_error() {
+                return;
+            }
+            let entry = contact_now(channel(), direction(), by, &summary(), follow_up_on);
             if backend.edit(id, Edit::UpsertContact(entry)).await.is_ok() {
                 summary.set(String::new());
                 follow.set(String::new());
@@ -78,7 +75,7 @@ pub(super) fn Contacts(open: OpenCase) -> Element {
         label { {tr.text("contact-summary")}
             textarea { id: "contact-summary", value: summary(), oninput: move |e| summary.set(e.value()) }
         }
-        Field { id: "contact-follow-up", label: tr.text("contact-follow-up"), value: follow(), error: None, ltr: true, oninput: move |v| follow.set(v) }
+        Field { id: "contact-follow-up", label: tr.text("contact-follow-up"), value: follow(), error: follow_error().then(|| tr.text("error-date-unreadable")), ltr: true, oninput: move |v| follow.set(v) }
         button { id: "contact-add", class: "primary", onclick: add, {tr.text("contact-add")} }
     }
 }

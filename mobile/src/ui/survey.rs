@@ -11,7 +11,7 @@ use mandoob_shared::model::*;
 use crate::backend::Backend;
 use crate::state::*;
 
-use super::{Ctx, Texts, session_user};
+use super::{Ctx, Texts, engine_error_text, session_user};
 
 #[component]
 pub(super) fn SurveyScreen(id: CaseId) -> Element {
@@ -23,6 +23,7 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
     let mut comment = use_signal(String::new);
     let mut wants_contact = use_signal(|| false);
     let mut done = use_signal(|| false);
+    let mut failure = use_signal(Vec::<String>::new);
     let questions = [
         "survey-reception",
         "survey-time-and-answers",
@@ -32,8 +33,10 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
     ];
     let faces = ["😞", "🙁", "😐", "🙂", "😄"];
     let case_id = id.clone();
+    let send_texts = texts.clone();
     let send = move |_| {
         let backend = backend.clone();
+        let texts = send_texts.clone();
         let id = case_id.clone();
         async move {
             let s = scores();
@@ -49,8 +52,10 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
                 comment: comment().trim().to_owned(),
                 wants_contact: wants_contact(),
             };
-            if backend.edit(id, Edit::AddSurvey(survey)).await.is_ok() {
-                done.set(true);
+            match backend.edit(id, Edit::AddSurvey(survey)).await {
+                Ok(()) => done.set(true),
+                // What was chosen stays on the screen, with why it was not recorded.
+                Err(e) => failure.set(engine_error_text(texts.get((ctx.lang)()), &e)),
             }
         }
     };
@@ -90,6 +95,9 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
             label { class: "check",
                 input { r#type: "checkbox", id: "survey-wants-contact", checked: wants_contact(), onchange: move |e| wants_contact.set(e.checked()) }
                 {tr.text("survey-wants-contact")}
+            }
+            for (i, f) in failure().iter().enumerate() {
+                p { key: "{i}", class: "error", role: "alert", id: "survey-error", "{f}" }
             }
             button { id: "survey-submit", class: "primary big", onclick: send, {tr.text("survey-submit")} }
         }

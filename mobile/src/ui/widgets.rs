@@ -124,6 +124,7 @@ pub(super) fn MoneyLines(
     let mut kind = use_signal(move || first);
     let mut amount = use_signal(String::new);
     let total: i64 = lines.iter().map(|l| l.2.0).sum();
+    let unreadable = !amount().trim().is_empty() && !matches!(parse_kwd(&amount()), Ok(Some(_)));
     rsx! {
         h3 { "{title}" }
         ul { class: "log",
@@ -139,7 +140,12 @@ pub(super) fn MoneyLines(
                 }
             }
             input { id: "{prefix}-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
+                "aria-invalid": unreadable,
                 value: amount(), oninput: move |e| amount.set(e.value()) }
+        }
+        // Text that is not an amount is said beside the field, never silently ignored.
+        if unreadable {
+            p { class: "field-error", id: "{prefix}-amount-error", role: "alert", {tr.text("amount-bad")} }
         }
         button { id: "{prefix}-add",
             onclick: move |_| {

@@ -47,6 +47,7 @@ domain_enum!(
         DeclarationMissing => "declaration-missing",
         SignerNotAdultMember => "signer-not-adult-member",
         ScoreOutOfRange => "score-out-of-range",
+        SurveyEmpty => "survey-empty",
         UnknownRequest => "unknown-request",
     }
 );
@@ -174,6 +175,18 @@ pub fn birth_date_of(m: &Member, on: NaiveDate) -> Option<NaiveDate> {
     })
 }
 
+/// Why `head` cannot head a household on `on`: a minor (by the birth date entered, else the
+/// one in the civil ID). Registration checks it offline, before anything is written.
+pub fn head_minor(head: &Member, on: NaiveDate) -> Option<ValidationError> {
+    let birth = birth_date_of(head, on)?;
+    let age = age_on(birth, on);
+    (age < ADULT_AGE).then(|| {
+        ValidationError::new(member_path(head).key("birth_date"), Code::HeadMinor)
+            .arg("age", age)
+            .arg("adult_age", ADULT_AGE)
+    })
+}
+
 /// Checks the household as a whole: one adult head, no civil ID twice.
 pub fn household(case: &CaseFile, on: NaiveDate) -> Vec<ValidationError> {
     let members_path = FieldPath::default().key("household").key("members");
@@ -189,18 +202,7 @@ pub fn household(case: &CaseFile, on: NaiveDate) -> Vec<ValidationError> {
         .collect();
     match heads.as_slice() {
         [] => errors.push(ValidationError::new(members_path.clone(), Code::NoHead)),
-        [head] => {
-            if let Some(birth) = birth_date_of(head, on) {
-                let age = age_on(birth, on);
-                if age < ADULT_AGE {
-                    errors.push(
-                        ValidationError::new(member_path(head).key("birth_date"), Code::HeadMinor)
-                            .arg("age", age)
-                            .arg("adult_age", ADULT_AGE),
-                    );
-                }
-            }
-        }
+        [head] => errors.extend(head_minor(head, on)),
         several => errors.push(
             ValidationError::new(members_path.clone(), Code::SeveralHeads)
                 .arg("count", several.len()),
@@ -416,9 +418,14 @@ pub fn earning_members(case: &CaseFile) -> Vec<&Member> {
         .collect()
 }
 
-/// Checks a satisfaction survey: every answered score is 1 to 5.
+/// Checks a satisfaction survey: at least one answer (a score or a comment; a survey with
+/// none would be counted in the satisfaction figures as if the family had answered), and every
+/// answered score 1 to 5.
 pub fn survey(s: &SatisfactionSurvey) -> Vec<ValidationError> {
     let base = FieldPath::default().key("surveys").item(s.id.as_str());
+    if s.scores().iter().all(|(_, score)| score.is_none()) && s.comment.trim().is_empty() {
+        return vec![ValidationError::new(base, Code::SurveyEmpty)];
+    }
     s.scores()
         .into_iter()
         .zip([

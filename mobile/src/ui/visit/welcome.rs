@@ -6,7 +6,6 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 
 use mandoob_engine::engine::{Edit, OpenCase};
-use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 
 use crate::backend::Backend;
@@ -31,16 +30,8 @@ pub(super) fn WelcomeStep(open: OpenCase) -> Element {
             if question().trim().is_empty() {
                 return;
             }
-            let entry = ContactEntry {
-                id: ContactId::generate(),
-                channel: Channel::InPerson,
-                direction: Direction::Inbound,
-                at: Timestamp::now(),
-                by,
-                summary: format!("{} — {}", question().trim(), answer().trim()),
-                follow_up_on: None,
-                follow_up_done: false,
-            };
+            let summary = format!("{} — {}", question().trim(), answer().trim());
+            let entry = contact_now(Channel::InPerson, Direction::Inbound, by, &summary, None);
             if backend.edit(id, Edit::UpsertContact(entry)).await.is_ok() {
                 question.set(String::new());
                 answer.set(String::new());
