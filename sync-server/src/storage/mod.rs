@@ -300,6 +300,9 @@ pub trait Storage: Send + Sync + 'static {
         filter: &RequestFilter,
         limit: u32,
     ) -> Result<Vec<RequestRow>, StorageError>;
+    /// Stores a complete blob made at HQ (the demo data's photos): readable, like any blob,
+    /// by whoever may read a case that refers to it.
+    async fn import_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StorageError>;
     /// Households in `scope` matching `query`, by reference, at most `limit`.
     async fn households(
         &self,

@@ -81,6 +81,18 @@ impl std::fmt::Display for QuotaExceeded {
 impl std::error::Error for QuotaExceeded {}
 
 impl SqliteStorage {
+    pub(super) async fn import_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        let (sha, bytes) = (sha256.to_owned(), bytes.to_vec());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO blobs (sha256, bytes) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+                params![sha, bytes],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
     pub(super) async fn blob_state(
         &self,
         sha256: &str,

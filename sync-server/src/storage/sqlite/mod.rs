@@ -238,6 +238,10 @@ impl Storage for SqliteStorage {
         SqliteStorage::requests(self, scope, filter, limit).await
     }
 
+    async fn import_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        SqliteStorage::import_blob(self, sha256, bytes).await
+    }
+
     async fn households(
         &self,
         scope: &Scope,
