@@ -5,10 +5,12 @@ use chrono::NaiveDate;
 use mandoob_engine::engine::{CaseSummary, Event, NewHousehold, OpenCase, SyncState};
 use mandoob_shared::catalog::RequestCatalog;
 use mandoob_shared::doc::FieldPath;
-use mandoob_shared::ids::{CaseId, ContactId, Date, Fils, MemberId, RequestId, Timestamp, UserId};
+use mandoob_shared::ids::{
+    CaseId, ContactId, Date, Fils, MemberId, MoneyLineId, RequestId, Timestamp, UserId,
+};
 use mandoob_shared::model::{
     Address, CaseFile, Channel, ContactEntry, Direction, DocumentKind, DocumentMeta, Governorate,
-    Member, Relation, RequestType,
+    Member, MoneyLine, Relation, RequestType,
 };
 use mandoob_shared::validate::{self, ValidationError};
 use mandoob_shared::workflow::{self, EventKind, RequestStatus, SlaPolicy};
@@ -445,6 +447,17 @@ impl SyncView {
 }
 
 /// A date typed in the form `YYYY-MM-DD`, or nothing.
+/// A new monthly income or expense line of `kind`.
+pub fn money_line<K>(kind: K, monthly: Fils) -> MoneyLine<K> {
+    MoneyLine {
+        id: MoneyLineId::generate(),
+        kind,
+        monthly,
+        member: None,
+        note: String::new(),
+    }
+}
+
 /// A contact with the family made now by `by` (the contacts log and the welcome step's
 /// questions both record one).
 pub fn contact_now(

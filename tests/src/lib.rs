@@ -194,6 +194,32 @@ pub fn submitted_case(
     device.engine.import_case(&mut doc, true).expect("import")
 }
 
+/// Refers `request` of `case` to the social-research officer from `device` (the referral and
+/// its workflow step, one engine command); the referral's id.
+pub fn refer(
+    device: &mut Device,
+    case: &mandoob_shared::ids::CaseId,
+    request: &mandoob_shared::ids::RequestId,
+    question: &str,
+) -> anyhow::Result<mandoob_shared::ids::ReferralId> {
+    use mandoob_shared::ids::{ReferralId, Timestamp};
+    let id = ReferralId::generate();
+    device.engine.refer(
+        case,
+        mandoob_shared::model::Referral {
+            id: id.clone(),
+            request: Some(request.clone()),
+            question: question.into(),
+            by: device.login.user.clone(),
+            at: Timestamp::now(),
+            answer: None,
+            answered_by: None,
+            answered_at: None,
+        },
+    )?;
+    Ok(id)
+}
+
 /// A console user in a plain HTTP client: the session cookie and the form token, no redirects
 /// followed (tests look at them).
 #[derive(Debug)]

@@ -387,30 +387,11 @@ async fn the_queue_shows_the_overdue_request_first_and_pages_render() -> anyhow:
 
 #[tokio::test]
 async fn the_researcher_answers_a_referral_and_the_device_receives_it() -> anyhow::Result<()> {
-    use mandoob_engine::engine::Edit;
-    use mandoob_shared::ids::{ReferralId, Timestamp};
-    use mandoob_shared::model::Referral;
-    use mandoob_shared::workflow::EventKind;
     let server = TestServer::start().await?;
     let mut rep = Device::enrol(&server, "rep-a").await?;
     let id = submitted_case(&mut rep, 41, 1);
     let request = rep.engine.open_case(&id)?.case.requests[0].id.clone();
-    let referral = ReferralId::generate();
-    rep.engine.edit(
-        &id,
-        Edit::UpsertReferral(Referral {
-            id: referral.clone(),
-            request: Some(request.clone()),
-            question: "هل يعمل الابن الأكبر؟".into(),
-            by: rep.login.user.clone(),
-            at: Timestamp::now(),
-            answer: None,
-            answered_by: None,
-            answered_at: None,
-        }),
-    )?;
-    rep.engine
-        .record_event(&id, &request, EventKind::Referred, "هل يعمل الابن الأكبر؟")?;
+    let referral = mandoob_tests::refer(&mut rep, &id, &request, "هل يعمل الابن الأكبر؟")?;
     rep.sync().await?;
     let reference = rep
         .engine

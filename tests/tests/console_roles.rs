@@ -73,10 +73,6 @@ async fn only_the_committee_is_offered_the_decision_and_a_forged_one_is_refused(
 /// decision form says so, until the officer answers.
 #[tokio::test]
 async fn the_decision_form_warns_of_an_open_referral() -> anyhow::Result<()> {
-    use mandoob_engine::engine::Edit;
-    use mandoob_shared::ids::{ReferralId, Timestamp};
-    use mandoob_shared::model::Referral;
-    use mandoob_shared::workflow::EventKind;
     let server = TestServer::start().await?;
     let mut rep = Device::enrol(&server, "rep-a").await?;
     let id = submitted_case(&mut rep, 43, 1);
@@ -91,22 +87,7 @@ async fn the_decision_form_warns_of_an_open_referral() -> anyhow::Result<()> {
     );
 
     let request = rep.engine.open_case(&id)?.case.requests[0].id.clone();
-    let referral = ReferralId::generate();
-    rep.engine.edit(
-        &id,
-        Edit::UpsertReferral(Referral {
-            id: referral.clone(),
-            request: Some(request.clone()),
-            question: "هل يعمل الابن الأكبر؟".into(),
-            by: rep.login.user.clone(),
-            at: Timestamp::now(),
-            answer: None,
-            answered_by: None,
-            answered_at: None,
-        }),
-    )?;
-    rep.engine
-        .record_event(&id, &request, EventKind::Referred, "هل يعمل الابن الأكبر؟")?;
+    let referral = mandoob_tests::refer(&mut rep, &id, &request, "هل يعمل الابن الأكبر؟")?;
     rep.sync().await?;
     let shown = committee.get(&page).await?.text().await?;
     let form = shown

@@ -129,39 +129,24 @@ fn MoneySection(open: OpenCase) -> Element {
             let _ = backend.edit(id, Edit::SetHousing(h)).await;
         }
     };
-    let b2 = backend.clone();
-    let id2 = id.clone();
-    let add_income = move |(code, monthly): (String, Fils)| {
-        let backend = b2.clone();
-        let id = id2.clone();
-        if let Some(kind) = IncomeSource::from_code(&code) {
+    // Adds a line; its errors are shown by the money section's fields.
+    let add_line = move |edit: Option<Edit>| {
+        let backend = backend.clone();
+        let id = id.clone();
+        if let Some(edit) = edit {
             spawn(async move {
-                let line = MoneyLine {
-                    id: MoneyLineId::generate(),
-                    kind,
-                    monthly,
-                    member: None,
-                    note: String::new(),
-                };
-                let _ = backend.edit(id, Edit::UpsertIncome(line)).await;
+                let _ = backend.edit(id, edit).await;
             });
         }
     };
+    let add_expense_line = add_line.clone();
+    let add_income = move |(code, monthly): (String, Fils)| {
+        add_line(IncomeSource::from_code(&code).map(|k| Edit::UpsertIncome(money_line(k, monthly))))
+    };
     let add_expense = move |(code, monthly): (String, Fils)| {
-        let backend = backend.clone();
-        let id = id.clone();
-        if let Some(kind) = ExpenseKind::from_code(&code) {
-            spawn(async move {
-                let line = MoneyLine {
-                    id: MoneyLineId::generate(),
-                    kind,
-                    monthly,
-                    member: None,
-                    note: String::new(),
-                };
-                let _ = backend.edit(id, Edit::UpsertExpense(line)).await;
-            });
-        }
+        add_expense_line(
+            ExpenseKind::from_code(&code).map(|k| Edit::UpsertExpense(money_line(k, monthly))),
+        )
     };
     let income: Vec<(String, String, Fils)> = open
         .case
