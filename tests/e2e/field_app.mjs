@@ -75,13 +75,34 @@ try {
   await step('inquiry-log');
   await page.waitForSelector('.log li');
 
-  // 2. The household: the spouse.
+  // 2. The household: the spouse. A mistyped civil ID is refused beside the field, and what
+  // was typed stays for the correction.
   await step('step-registration');
   await page.fill('#member-name', 'نورة سالم العنزي');
-  await page.fill('#member-civil-id', env('SPOUSE_CIVIL_ID'));
+  await page.fill('#member-civil-id', '12345');
   await page.selectOption('#member-relation', 'spouse');
   await step('member-add');
+  await page.waitForSelector('#member-civil-id-error');
+  if ((await page.inputValue('#member-name')) !== 'نورة سالم العنزي') {
+    throw new Error('the member form lost what was typed');
+  }
+  if ((await page.$$('.members li')).length !== 1) throw new Error('an invalid member was stored');
+  await shot('ar-03b-member-refused');
+  await page.fill('#member-civil-id', env('SPOUSE_CIVIL_ID'));
+  await step('member-add');
   await page.waitForFunction(() => document.querySelectorAll('.members li').length === 2);
+  if (await page.$('#member-civil-id-error')) throw new Error('the error stayed after the correction');
+  // A correction of a member already stored: the form comes back filled, the save writes it.
+  await step('member-1-edit');
+  await page.waitForFunction(
+    (id) => document.querySelector('#member-civil-id').value === id,
+    env('SPOUSE_CIVIL_ID'),
+    { timeout: 5000 },
+  ).catch(() => { throw new Error('the correction form is not filled with the member'); });
+  await page.fill('#member-name', 'نورة سالم مطر العنزي');
+  await step('member-add');
+  await page.waitForFunction(() => document.querySelector('.members').innerText.includes('مطر'));
+  if ((await page.$$('.members li')).length !== 2) throw new Error('a correction added a member');
 
   // 3. Interview and request.
   await step('step-interview');
@@ -92,9 +113,18 @@ try {
   await step('interview-save');
   await page.waitForSelector('.ok');
   await page.selectOption('#income-kind', 'social-assistance');
+  // Text that is not an amount is said beside the field, never silently ignored.
+  await page.fill('#income-amount', 'abc');
+  await page.waitForSelector('#income-amount-error');
   await page.fill('#income-amount', '250');
   await step('income-add');
   await page.waitForFunction(() => document.body.innerText.includes('250.000 KWD'));
+  // A line typed by mistake is removed.
+  await page.fill('#expense-amount', '999');
+  await step('expense-add');
+  await page.waitForFunction(() => document.body.innerText.includes('999.000 KWD'));
+  await step('expense-0-remove');
+  await page.waitForFunction(() => !document.body.innerText.includes('999.000 KWD'));
   await shot('ar-04-interview');
 
   // 4. Documents: photographs from real phones (EXIF orientation), through the pipeline.

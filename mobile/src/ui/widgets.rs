@@ -116,6 +116,8 @@ pub(super) fn MoneyLines(
     /// (code, label key), in display order
     kinds: Vec<(&'static str, String)>,
     onadd: EventHandler<(String, Fils)>,
+    /// Receives the id of a line to remove (a correction).
+    onremove: EventHandler<String>,
 ) -> Element {
     let texts = use_context::<Rc<Texts>>();
     let ctx = use_context::<Ctx>();
@@ -128,8 +130,16 @@ pub(super) fn MoneyLines(
     rsx! {
         h3 { "{title}" }
         ul { class: "log",
-            for (id, label, monthly) in lines.iter() {
-                li { key: "{id}", {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } }
+            for (i, (id, label, monthly)) in lines.iter().enumerate() {
+                li { key: "{id}", {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } " "
+                    button { class: "link danger", id: "{prefix}-{i}-remove",
+                        onclick: {
+                            let id = id.clone();
+                            move |_| onremove.call(id.clone())
+                        },
+                        {tr.text("member-remove")}
+                    }
+                }
             }
         }
         p { class: "hint", {tr.text_with("monthly-total", &[("amount", &Fils(total).to_string())])} }

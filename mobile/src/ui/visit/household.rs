@@ -5,6 +5,7 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 
 use mandoob_engine::engine::{Edit, OpenCase};
+use mandoob_shared::ids::MemberId;
 use mandoob_shared::model::*;
 
 use crate::backend::Backend;
@@ -22,6 +23,8 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
     let mut civil_id = use_signal(String::new);
     let mut birth = use_signal(String::new);
     let mut relation = use_signal(|| Relation::Spouse);
+    // The member being corrected (its other fields are kept), or None for a new one.
+    let mut editing = use_signal(|| None::<Member>);
     let errors = mandoob_shared::validate::household(&open.case, today());
     // The new member's problems, beside the field they concern; what was typed stays.
     let mut member_errors = use_signal(Vec::<mandoob_shared::validate::ValidationError>::new);
@@ -33,10 +36,17 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
         let id = id.clone();
         let texts = add_texts.clone();
         async move {
-            let mut m = Member::new(name().trim(), relation());
+            let mut m = editing().unwrap_or_else(|| Member::new("", relation()));
+            m.name_ar = name().trim().to_owned();
             m.civil_id = civil_id().trim().to_owned();
             m.birth_date = parse_date(&birth());
-            let found = mandoob_shared::validate::member(&m, today());
+            if m.relation != Relation::Head {
+                m.relation = relation();
+            }
+            let mut found = mandoob_shared::validate::member(&m, today());
+            if m.relation == Relation::Head {
+                found.extend(mandoob_shared::validate::head_minor(&m, today()));
+            }
             let unreadable_date = !birth().trim().is_empty() && m.birth_date.is_none();
             member_errors.set(found.clone());
             failure.set(if unreadable_date {
@@ -49,6 +59,7 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
             }
             match backend.edit(id, Edit::UpsertMember(m)).await {
                 Ok(()) => {
+                    editing.set(None);
                     name.set(String::new());
                     civil_id.set(String::new());
                     birth.set(String::new());
@@ -56,6 +67,19 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
                 Err(e) => failure.set(engine_error_text(texts.get((ctx.lang)()), &e)),
             }
         }
+    };
+    let remove_backend = use_context::<Backend>();
+    let remove_id = open.case.id.clone();
+    let remove_texts = texts.clone();
+    let remove = move |member: MemberId| {
+        let backend = remove_backend.clone();
+        let id = remove_id.clone();
+        let texts = remove_texts.clone();
+        spawn(async move {
+            if let Err(e) = backend.edit(id, Edit::RemoveMember(member)).await {
+                failure.set(engine_error_text(texts.get((ctx.lang)()), &e));
+            }
+        });
     };
     let error_at = move |field: &str| -> Option<String> {
         member_errors()
@@ -66,29 +90,58 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
     rsx! {
         h3 { {tr.text("members-title")} }
         ul { class: "members",
-            for m in open.case.household.members.iter() {
+            for (i, m) in open.case.household.members.iter().enumerate() {
                 li { key: "{m.id.as_str()}",
                     strong { "{m.name_ar}" } " · " {tr.text(&m.relation.label_key())}
                     if !m.civil_id.is_empty() { " · " span { dir: "ltr", "{m.civil_id}" } }
+                    " "
+                    button { class: "link", id: "member-{i}-edit",
+                        onclick: {
+                            let m = m.clone();
+                            move |_| {
+                                name.set(m.name_ar.clone());
+                                civil_id.set(m.civil_id.clone());
+                                birth.set(m.birth_date.map(|d| d.to_string()).unwrap_or_default());
+                                if m.relation != Relation::Head {
+                                    relation.set(m.relation);
+                                }
+                                member_errors.set(Vec::new());
+                                editing.set(Some(m.clone()));
+                            }
+                        },
+                        {tr.text("member-edit")}
+                    }
+                    if m.relation != Relation::Head {
+                        button { class: "link danger", id: "member-{i}-remove",
+                            onclick: {
+                                let member = m.id.clone();
+                                let remove = remove.clone();
+                                move |_| remove(member.clone())
+                            },
+                            {tr.text("member-remove")}
+                        }
+                    }
                 }
             }
         }
         for e in errors.iter() { p { class: "field-error", {tr.error(e)} } }
-        h3 { {tr.text("add-member")} }
-        Field { id: "member-name", label: tr.text("field-name-ar"), value: name(), error: error_at("name_ar"), oninput: move |v| name.set(v) }
+        h3 { {tr.text(if editing().is_some() { "member-correct" } else { "add-member" })} }
+        Field { id: "member-name", label: tr.text("member-name-ar"), value: name(), error: error_at("name_ar"), oninput: move |v| name.set(v) }
         Field { id: "member-civil-id", label: tr.text("field-civil-id"), value: civil_id(), error: error_at("civil_id"), ltr: true, numeric: true, oninput: move |v| civil_id.set(v) }
         Field { id: "member-birth", label: tr.text("member-birth-date"), value: birth(), error: error_at("birth_date"), ltr: true, oninput: move |v| birth.set(v) }
-        label { {tr.text("member-relation")}
+        if editing().is_none_or(|m| m.relation != Relation::Head) { label { {tr.text("member-relation")}
             select { id: "member-relation",
                 onchange: move |e| if let Some(r) = Relation::from_code(&e.value()) { relation.set(r) },
                 for r in Relation::ALL.iter().copied().filter(|r| *r != Relation::Head) {
                     option { value: r.code(), selected: relation() == r, {tr.text(&r.label_key())} }
                 }
             }
-        }
+        } }
         for (i, f) in failure().iter().enumerate() {
             p { key: "{i}", class: "error", role: "alert", id: "member-error", "{f}" }
         }
-        button { id: "member-add", onclick: add, {tr.text("add-member")} }
+        button { id: "member-add", onclick: add,
+            {tr.text(if editing().is_some() { "save" } else { "add-member" })}
+        }
     }
 }

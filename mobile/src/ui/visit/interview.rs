@@ -129,7 +129,7 @@ fn MoneySection(open: OpenCase) -> Element {
             let _ = backend.edit(id, Edit::SetHousing(h)).await;
         }
     };
-    // Adds a line; its errors are shown by the money section's fields.
+    // Writes one line edit (add or remove); the amount's errors are shown by its field.
     let add_line = move |edit: Option<Edit>| {
         let backend = backend.clone();
         let id = id.clone();
@@ -140,6 +140,8 @@ fn MoneySection(open: OpenCase) -> Element {
         }
     };
     let add_expense_line = add_line.clone();
+    let remove_income_line = add_line.clone();
+    let remove_expense_line = add_line.clone();
     let add_income = move |(code, monthly): (String, Fils)| {
         add_line(IncomeSource::from_code(&code).map(|k| Edit::UpsertIncome(money_line(k, monthly))))
     };
@@ -184,8 +186,10 @@ fn MoneySection(open: OpenCase) -> Element {
             error: parse_kwd(&rent()).is_err().then(|| tr.text("amount-bad")), oninput: move |v| rent.set(v) }
         button { id: "housing-save", onclick: save_housing, {tr.text("save")} }
         MoneyLines { prefix: "income", title: tr.text("income-title"), add: tr.text("income-add"),
-            lines: income, kinds: income_kinds, onadd: add_income }
+            lines: income, kinds: income_kinds, onadd: add_income,
+            onremove: move |line: String| remove_income_line(Some(Edit::RemoveIncome(MoneyLineId::new(line)))) }
         MoneyLines { prefix: "expense", title: tr.text("expenses-title"), add: tr.text("expense-add"),
-            lines: expenses, kinds: expense_kinds, onadd: add_expense }
+            lines: expenses, kinds: expense_kinds, onadd: add_expense,
+            onremove: move |line: String| remove_expense_line(Some(Edit::RemoveExpense(MoneyLineId::new(line)))) }
     }
 }
