@@ -1,5 +1,8 @@
 //! The engine through its command interface, on a real (temporary) SQLite file.
 
+mod common;
+use common::{engine, session};
+
 use std::path::PathBuf;
 
 use mandoob_engine::engine::*;
@@ -23,15 +26,6 @@ fn temp_db(name: &str) -> PathBuf {
     dir.join("device.sqlite")
 }
 
-fn session(role: Role) -> Session {
-    Session {
-        user: UserId::new("rep-7"),
-        role,
-        branch: BranchCode::new("QRN"),
-        device: DeviceCode::new("A7"),
-    }
-}
-
 fn head(name: &str, civil: &str, phone: &str) -> Member {
     let mut m = Member::new(name, Relation::Head);
     m.civil_id = civil.into();
@@ -44,13 +38,6 @@ fn valid_civil_id(year: i32, serial: u16) -> String {
     (serial..serial + 20)
         .find_map(|s| civil_id::compose(birth, s))
         .expect("an id")
-}
-
-fn engine() -> Engine {
-    let mut e = Engine::in_memory().expect("engine");
-    e.set_session(session(Role::Representative))
-        .expect("session");
-    e
 }
 
 fn new_household(name: &str, civil: &str, phone: &str) -> NewHousehold {
@@ -258,14 +245,7 @@ fn submission_is_validated_and_roles_are_enforced() {
     let id = e
         .create_case(new_household("خالد", &valid_civil_id(1980, 1), "99001122"))
         .expect("create");
-    let request = SupportRequest {
-        id: RequestId::generate(),
-        kind: RequestType::FoodBasket,
-        amount: None,
-        reason: "الأسرة بحاجة إلى سلة غذائية".into(),
-        documents: Vec::new(),
-        declaration: None,
-    };
+    let request = common::food_basket();
     e.edit(&id, Edit::UpsertRequest(request.clone()))
         .expect("request");
     let err = e

@@ -2,25 +2,15 @@
 //! summary was computed, by these rules, from exactly that document; otherwise the device reads
 //! the document itself.
 
+mod common;
+use common::engine;
+
 use mandoob_engine::engine::*;
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::*;
 use mandoob_shared::sample;
 use mandoob_shared::summary::{SUMMARY_VERSION, Summary};
 use mandoob_shared::sync::{Bytes, PROTOCOL_VERSION, Pulled, SyncResponse};
-use mandoob_shared::workflow::Role;
-
-fn engine() -> Engine {
-    let mut e = Engine::in_memory().expect("engine");
-    e.set_session(Session {
-        user: UserId::new("rep-7"),
-        role: Role::Representative,
-        branch: BranchCode::new("QRN"),
-        device: DeviceCode::new("A7"),
-    })
-    .expect("session");
-    e
-}
 
 /// A stored case as the server would send it, with its true summary.
 fn whole(seed: u64) -> (CaseId, Vec<u8>, Summary, String) {

@@ -1,23 +1,12 @@
 //! Registration checks everything that can be checked offline, and an invalid entry is never
 //! stored: a child as head of household, a member with an invalid civil ID.
 
+mod common;
+use common::engine;
+
 use mandoob_engine::engine::*;
-use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 use mandoob_shared::validate::{Code, civil_id};
-use mandoob_shared::workflow::Role;
-
-fn engine() -> Engine {
-    let mut e = Engine::in_memory().expect("engine");
-    e.set_session(Session {
-        user: UserId::new("rep-7"),
-        role: Role::Representative,
-        branch: BranchCode::new("QRN"),
-        device: DeviceCode::new("A7"),
-    })
-    .expect("session");
-    e
-}
 
 fn born(years_ago: i64) -> String {
     let today = chrono::Utc::now().date_naive();

@@ -3,6 +3,9 @@
 //! automerge change, or nothing at all; keeping both values of a conflict writes its two
 //! changes (the choice, the note) together.
 
+mod common;
+use common::session;
+
 use std::path::PathBuf;
 
 use mandoob_engine::engine::*;
@@ -16,15 +19,6 @@ fn fixture(name: &str) -> Vec<u8> {
         .join("../../tests/fixtures/photos")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn session(role: Role) -> Session {
-    Session {
-        user: UserId::new("rep-7"),
-        role,
-        branch: BranchCode::new("QRN"),
-        device: DeviceCode::new("A7"),
-    }
 }
 
 /// An engine with one household and a draft request for it.
@@ -50,14 +44,7 @@ fn case_with_request() -> (Engine, CaseId, SupportRequest) {
             not_a_duplicate: false,
         })
         .expect("create");
-    let request = SupportRequest {
-        id: RequestId::generate(),
-        kind: RequestType::FoodBasket,
-        amount: None,
-        reason: "الأسرة بحاجة إلى سلة غذائية".into(),
-        documents: Vec::new(),
-        declaration: None,
-    };
+    let request = common::food_basket();
     e.edit(&id, Edit::UpsertRequest(request.clone()))
         .expect("request");
     (e, id, request)
