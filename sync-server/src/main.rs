@@ -5,8 +5,9 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use mandoob_shared::ids::BranchCode;
 use mandoob_shared::workflow::Role;
-use mandoob_sync_server::service::accounts::{self, NewUser};
+use mandoob_sync_server::service::accounts;
 use mandoob_sync_server::service::audit::By;
 use mandoob_sync_server::{Settings, admin, bind, open_storage, serve};
 use tracing_subscriber::EnvFilter;
@@ -101,14 +102,16 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
                     .next()
                     .context("no password on stdin")??,
             };
-            let new = NewUser {
-                username: id,
-                display_name: name,
+            // The console's rules (`service::accounts`), audited as the command line.
+            admin::create_user(
+                storage.as_ref(),
+                id,
+                name,
                 role,
-                branch,
-                password: &password,
-            };
-            accounts::create_user(storage.as_ref(), new, &By::command_line()).await?;
+                &BranchCode::new(*branch),
+                &password,
+            )
+            .await?;
         }
         ["revoke-device", code] => {
             accounts::revoke_device(storage.as_ref(), code, &By::command_line()).await?;
