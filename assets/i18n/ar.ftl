@@ -49,6 +49,7 @@ refusal-invalid-transition = لا ينطبق هذا الإجراء على حال
 refusal-reason-required = يجب ذكر السبب
 refusal-unknown-request = الطلب غير موجود في هذا الملف
 refusal-no-open-referral = لا توجد إحالة مفتوحة للرد عليها
+refusal-invalid-grant = ما يُمنح يكون مع قبول الطلب فقط، ويذكر مبلغًا أو مساعدة عينية
 
 ## Relations
 relation-head = رب الأسرة

@@ -49,6 +49,7 @@ refusal-invalid-transition = This step does not apply to the request's current s
 refusal-reason-required = A reason is required
 refusal-unknown-request = The request is not in this case file
 refusal-no-open-referral = There is no open referral to answer
+refusal-invalid-grant = A grant goes with an acceptance only, and names an amount or help in kind
 
 ## Relations
 relation-head = Head of household

@@ -288,6 +288,7 @@ mod tests {
             role: workflow::Role::Committee,
             at: crate::ids::Timestamp::now(),
             reason: "مستحق".into(),
+            grant: None,
         });
         assert_eq!(
             workflow::derive(&case)[0].status,
@@ -329,6 +330,7 @@ mod tests {
             role: workflow::Role::Representative,
             at: crate::ids::Timestamp::now(),
             reason: String::new(),
+            grant: None,
         });
         assert_eq!(check(&before, &after), Ok(()));
     }

@@ -14,8 +14,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::*;
 
-/// The version of the document layout written by this code. Bumped when a migration is needed.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The newest document layout this code reads and writes.
+///
+/// A document records in `schema_version` the oldest layout that holds everything in it: a
+/// new case is version 1, and it is raised only when a field of a later layout is written
+/// ([`CaseFile::needed_schema`]). Code that knows an older layout refuses a newer document
+/// with a clear "update the app" error instead of misreading it; see ARCHITECTURE.md,
+/// "Schema evolution".
+///
+/// - 1: the first layout.
+/// - 2: a decision may carry a [`Grant`] (an amount other than the one asked, or in kind).
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// The layout a new case file is written in: the oldest one, so that every app that knows
+/// layout 1 can open it until a later field is used.
+pub const FIRST_SCHEMA_VERSION: u64 = 1;
 
 /// Declares a closed list of codes: the enum, `ALL`, and a stable kebab-case `code()` used in
 /// translations (`<prefix>-<code>`) and in data files.
@@ -449,8 +462,48 @@ pub struct WorkflowEvent {
     pub actor: UserId,
     pub role: crate::workflow::Role,
     pub at: Timestamp,
-    /// Why (required for decisions and requests for information).
+    /// Why (required for decisions and requests for information); for the representative's
+    /// "information provided", the answer to the committee's question.
     pub reason: String,
+    /// On an acceptance, what the committee granted when it is not simply what was asked
+    /// (layout 2). Absent from the document when `None`, so older events keep their shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[autosurgeon(reconcile = "absent_when_none", missing = "none")]
+    pub grant: Option<Grant>,
+}
+
+/// What the committee granted, when it differs from the request: another amount, help in
+/// kind, or both. The decision's reason says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Grant {
+    /// The amount granted, in fils; `None` when only help in kind is given.
+    pub amount: Option<Fils>,
+    /// What is given in kind (empty when only money is granted).
+    pub in_kind: String,
+}
+
+impl Grant {
+    /// Whether the grant says what is given (an amount, or something in kind).
+    pub fn is_complete(&self) -> bool {
+        self.amount.is_some() || !self.in_kind.trim().is_empty()
+    }
+}
+
+/// An optional field absent from the document reads as `None`.
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// Writes an optional field only when it has a value: the key is absent otherwise, as in
+/// documents written before the field existed (see [`SCHEMA_VERSION`]).
+fn absent_when_none<T: Reconcile, R: autosurgeon::Reconciler>(
+    value: &Option<T>,
+    reconciler: R,
+) -> Result<(), R::Error> {
+    match value {
+        Some(inner) => inner.reconcile(reconciler),
+        None => Ok(()),
+    }
 }
 
 impl CaseFile {
@@ -465,7 +518,7 @@ impl CaseFile {
             id: CaseId::generate(),
             reference,
             branch,
-            schema_version: SCHEMA_VERSION,
+            schema_version: FIRST_SCHEMA_VERSION,
             created_by,
             created_at,
             household: Household::default(),
@@ -477,6 +530,15 @@ impl CaseFile {
             services: Vec::new(),
             surveys: Vec::new(),
             events: Vec::new(),
+        }
+    }
+
+    /// The oldest document layout that holds this case file (see [`SCHEMA_VERSION`]).
+    pub fn needed_schema(&self) -> u64 {
+        if self.events.iter().any(|e| e.grant.is_some()) {
+            2
+        } else {
+            FIRST_SCHEMA_VERSION
         }
     }
 

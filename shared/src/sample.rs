@@ -289,6 +289,7 @@ pub fn realistic_case(seed: u64) -> CaseFile {
         role: Role::Representative,
         at: at(base, 42),
         reason: String::new(),
+        grant: None,
     }];
     case
 }

@@ -10,15 +10,21 @@
 //!
 //! Decision due dates are counted in **calendar days** by default (the policy says "two
 //! weeks"), in Kuwait time (UTC+3, no daylight saving). [`SlaPolicy`] can count **working
-//! days** instead, skipping Kuwait's Friday-Saturday weekend and listed public holidays. The
-//! clock starts at the latest (re)submission: while the committee waits for information the
-//! applicant has to bring, the request is not overdue.
+//! days** instead, skipping Kuwait's Friday-Saturday weekend and listed public holidays.
+//!
+//! **The clock pauses while the committee waits for the family.** It starts at the
+//! submission; "more information needed" stops it, and the answer restarts it where it
+//! stopped: the time the request spent waiting is added to its start
+//! ([`RequestState::clock_started_at`]), so the due date moves by exactly that wait. Asking a
+//! question neither resets the committee's clock nor lets it run against the committee while
+//! the family gathers a document. Any number of information rounds is possible
+//! ([`RequestState::rounds`]).
 
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, RequestId, Timestamp, UserId};
-use crate::model::{CaseFile, WorkflowEvent, domain_enum};
+use crate::model::{CaseFile, Grant, WorkflowEvent, domain_enum};
 
 domain_enum!(
     /// A user's role.
@@ -80,6 +86,8 @@ domain_enum!(
         UnknownRequest => "unknown-request",
         /// There is no open referral to answer.
         NoOpenReferral => "no-open-referral",
+        /// A grant on something other than an acceptance, or one that grants nothing.
+        InvalidGrant => "invalid-grant",
     }
 );
 
@@ -137,6 +145,21 @@ pub struct Decision {
     pub by: UserId,
     pub at: Timestamp,
     pub reason: String,
+    /// What was granted, when not simply what was asked (acceptances only).
+    pub grant: Option<Grant>,
+}
+
+/// One round of "more information needed": the committee's question and the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoRound {
+    pub asked_by: UserId,
+    pub asked_at: Timestamp,
+    /// What the committee needs.
+    pub question: String,
+    /// When the representative answered and resubmitted (`None` while the round is open).
+    pub answered_at: Option<Timestamp>,
+    pub answered_by: Option<UserId>,
+    pub answer: String,
 }
 
 /// An event the rules refused, kept for people to see.
@@ -153,9 +176,13 @@ pub struct RequestState {
     pub status: RequestStatus,
     /// The first submission.
     pub submitted_at: Option<Timestamp>,
-    /// The latest (re)submission: the committee's clock runs from here.
+    /// Where the committee's clock runs from: the submission, moved later by the time the
+    /// request waited for information (the clock pauses then; see the module's notes).
     pub clock_started_at: Option<Timestamp>,
     pub decision: Option<Decision>,
+    /// The information rounds, oldest first; the last is open while the status is
+    /// [`RequestStatus::InfoRequested`].
+    pub rounds: Vec<InfoRound>,
     pub open_referrals: u32,
     pub applied: Vec<EventId>,
     pub refused: Vec<RefusedEvent>,
@@ -169,6 +196,7 @@ impl RequestState {
             submitted_at: None,
             clock_started_at: None,
             decision: None,
+            rounds: Vec::new(),
             open_referrals: 0,
             applied: Vec::new(),
             refused: Vec::new(),
@@ -186,6 +214,11 @@ impl RequestState {
         if event.kind == EventKind::ReferralAnswered && self.open_referrals == 0 {
             return Err(Refusal::NoOpenReferral);
         }
+        if let Some(grant) = &event.grant
+            && (event.kind != EventKind::Accepted || !grant.is_complete())
+        {
+            return Err(Refusal::InvalidGrant);
+        }
         transition(self.status, event.kind)
     }
 
@@ -201,14 +234,35 @@ impl RequestState {
                         self.submitted_at = Some(event.at);
                         self.clock_started_at = Some(event.at);
                     }
-                    EventKind::InfoProvided => self.clock_started_at = Some(event.at),
-                    EventKind::InfoRequested => self.clock_started_at = None,
+                    EventKind::InfoRequested => self.rounds.push(InfoRound {
+                        asked_by: event.actor.clone(),
+                        asked_at: event.at,
+                        question: event.reason.clone(),
+                        answered_at: None,
+                        answered_by: None,
+                        answer: String::new(),
+                    }),
+                    EventKind::InfoProvided => {
+                        if let Some(round) = self.rounds.last_mut() {
+                            // The clock restarts where it stopped. Clocks of devices can be
+                            // wrong: an answer "before" the question pauses nothing.
+                            let waited = (event.at.get() - round.asked_at.get())
+                                .max(chrono::TimeDelta::zero());
+                            self.clock_started_at = self
+                                .clock_started_at
+                                .map(|start| Timestamp::new(start.get() + waited));
+                            round.answered_at = Some(event.at);
+                            round.answered_by = Some(event.actor.clone());
+                            round.answer = event.reason.clone();
+                        }
+                    }
                     EventKind::Accepted | EventKind::Rejected => {
                         self.decision = Some(Decision {
                             accepted: event.kind == EventKind::Accepted,
                             by: event.actor.clone(),
                             at: event.at,
                             reason: event.reason.clone(),
+                            grant: event.grant.clone(),
                         });
                     }
                     EventKind::Referred => self.open_referrals += 1,
@@ -218,6 +272,14 @@ impl RequestState {
                 self.status = next;
                 self.applied.push(event.id.clone());
             }
+        }
+    }
+
+    /// The open information round: the committee's question waiting for an answer.
+    pub fn open_round(&self) -> Option<&InfoRound> {
+        match self.status {
+            RequestStatus::InfoRequested => self.rounds.last(),
+            _ => None,
         }
     }
 

@@ -156,6 +156,7 @@ impl World {
                     } else {
                         String::new()
                     },
+                    grant: None,
                 };
                 self.events.insert(event.id.clone());
                 self.docs[r]

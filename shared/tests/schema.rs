@@ -78,3 +78,71 @@ fn formats() {
     assert!(is_date("2026-12-01") && !is_date("2026-13-01") && !is_date("1800-01-01"));
     assert!(is_sha256(&"a".repeat(64)) && !is_sha256(&"A".repeat(64)));
 }
+
+/// Layout 2 adds a grant to decisions. Documents of layout 1 still load and are edited
+/// without gaining the new key; the first grant raises the document to layout 2; a grant in a
+/// document that claims layout 1 is refused (older code would misread it).
+#[test]
+fn a_later_field_raises_the_layout_and_nothing_else_changes() {
+    use mandoob_shared::ids::{EventId, Fils};
+    use mandoob_shared::model::{Grant, SCHEMA_VERSION, WorkflowEvent};
+    use mandoob_shared::workflow::{EventKind, Role};
+
+    let events_with_grant_key = |doc: &mut CaseDoc| {
+        let am = doc.automerge();
+        let (_, events) = am
+            .get(automerge::ROOT, "events")
+            .expect("get")
+            .expect("events");
+        (0..am.length(&events))
+            .filter(|i| {
+                let (_, e) = am.get(&events, *i).expect("get").expect("event");
+                am.get(&e, "grant").expect("get").is_some()
+            })
+            .count()
+    };
+    let author = Author {
+        user: UserId::new("c-1"),
+        at: Timestamp::now(),
+    };
+    let mut doc = sample_doc();
+    let case = doc.hydrate().expect("hydrate");
+    assert_eq!(case.schema_version, 1);
+    assert!(!case.events.is_empty() && case.events.iter().all(|e| e.grant.is_none()));
+    assert_eq!(events_with_grant_key(&mut doc), 0);
+    doc.update(&author, |c| c.household.notes.push_str(" ."))
+        .expect("edit");
+    assert_eq!(events_with_grant_key(&mut doc), 0);
+    assert_eq!(doc.hydrate().expect("hydrate").schema_version, 1);
+
+    let request = case.requests[0].id.clone();
+    doc.update(&author, |c| {
+        c.events.push(WorkflowEvent {
+            id: EventId::generate(),
+            kind: EventKind::Accepted,
+            request,
+            actor: UserId::new("c-1"),
+            role: Role::Committee,
+            at: Timestamp::now(),
+            reason: "الدخل يغطي جزءًا من الإيجار".into(),
+            grant: Some(Grant {
+                amount: Some(Fils(150_000)),
+                in_kind: String::new(),
+            }),
+        })
+    })
+    .expect("grant");
+    let after = doc.hydrate().expect("hydrate");
+    assert_eq!(after.schema_version, SCHEMA_VERSION);
+    assert_eq!(events_with_grant_key(&mut doc), 1);
+    check_document(doc.automerge()).expect("layout 2 fits");
+    let reloaded = CaseDoc::load(&doc.save()).expect("load");
+    assert_eq!(reloaded.hydrate().expect("hydrate"), after);
+
+    let am = doc.automerge();
+    am.put(automerge::ROOT, "schema_version", 1u64)
+        .expect("put");
+    let e = check_document(am).expect_err("a grant in layout 1");
+    assert_eq!(e.code, "newer-field");
+    assert!(e.path.ends_with(".grant"), "{}", e.path);
+}

@@ -30,6 +30,7 @@ fn event(
         role,
         at,
         reason: reason.into(),
+        grant: None,
     }
 }
 
@@ -225,7 +226,7 @@ fn working_days_skip_friday_saturday_and_holidays() {
 }
 
 #[test]
-fn waiting_for_information_stops_the_clock() {
+fn waiting_for_information_pauses_the_clock() {
     use EventKind as E;
     use Role as R;
     let sla = SlaPolicy::default();
@@ -239,12 +240,95 @@ fn waiting_for_information_stops_the_clock() {
     assert_eq!(s.status, RequestStatus::InfoRequested);
     assert_eq!(s.due_date(&sla), None);
     assert!(!s.is_overdue(&sla, t(28, 8)));
-    let provided = event(&case, E::InfoProvided, R::Representative, t(20, 8), "");
+    assert_eq!(s.open_round().map(|r| r.question.as_str()), Some("كشف حساب"));
+    let provided = event(
+        &case,
+        E::InfoProvided,
+        R::Representative,
+        t(20, 8),
+        "أرفقنا الكشف",
+    );
     case.events.push(provided);
     let s = &derive(&case)[0];
-    // The clock restarts from the resubmission.
-    assert_eq!(s.due_date(&sla), NaiveDate::from_ymd_opt(2026, 12, 4));
-    assert!(sla.met(t(20, 8), t(30, 8)));
+    assert_eq!(s.status, RequestStatus::AwaitingDecision);
+    assert_eq!(s.open_round(), None);
+    // Submitted on the 1st, 4 days used before the question; 15 days waited for the family
+    // do not count: due on 30 November, not 15 (clock run on) nor 4 December (reset).
+    assert_eq!(s.due_date(&sla), NaiveDate::from_ymd_opt(2026, 11, 30));
+    assert_eq!(s.rounds.len(), 1);
+    assert_eq!(s.rounds[0].answer, "أرفقنا الكشف");
+    assert_eq!(s.rounds[0].answered_at, Some(t(20, 8)));
+    assert_eq!(s.submitted_at, Some(t(1, 8)));
+}
+
+#[test]
+fn any_number_of_rounds_each_pausing_the_clock() {
+    use EventKind as E;
+    use Role as R;
+    let sla = SlaPolicy::default();
+    let mut case = case_with(&[]);
+    let steps = [
+        (E::Submitted, R::Representative, t(1, 8), ""),
+        (E::InfoRequested, R::Committee, t(3, 8), "عقد الإيجار"),
+        (E::InfoProvided, R::Representative, t(6, 8), "مرفق"),
+        (E::InfoRequested, R::Committee, t(8, 8), "شهادة الراتب"),
+        (E::InfoProvided, R::Representative, t(10, 8), "مرفقة"),
+    ];
+    for (kind, role, at, reason) in steps {
+        let e = event(&case, kind, role, at, reason);
+        case.events.push(e);
+    }
+    let s = &derive(&case)[0];
+    assert_eq!(s.status, RequestStatus::AwaitingDecision);
+    let questions: Vec<&str> = s.rounds.iter().map(|r| r.question.as_str()).collect();
+    assert_eq!(questions, ["عقد الإيجار", "شهادة الراتب"]);
+    // 3 + 2 days waited: due on 15 + 5 = 20 November.
+    assert_eq!(s.due_date(&sla), NaiveDate::from_ymd_opt(2026, 11, 20));
+    // A device clock that dates the answer before the question pauses nothing.
+    let mut skewed = case_with(&[]);
+    for (kind, role, at, reason) in [
+        (E::Submitted, R::Representative, t(1, 8), ""),
+        (E::InfoRequested, R::Committee, t(3, 8), "؟"),
+        (E::InfoProvided, R::Representative, t(2, 8), "."),
+    ] {
+        let e = event(&skewed, kind, role, at, reason);
+        skewed.events.push(e);
+    }
+    assert_eq!(
+        derive(&skewed)[0].due_date(&sla),
+        NaiveDate::from_ymd_opt(2026, 11, 15)
+    );
+}
+
+#[test]
+fn a_grant_goes_with_an_acceptance_and_says_what_is_given() {
+    use EventKind as E;
+    use Role as R;
+    let grant = |amount: Option<i64>, in_kind: &str| Grant {
+        amount: amount.map(Fils),
+        in_kind: in_kind.into(),
+    };
+    let decide = |kind: EventKind, g: Grant| {
+        let mut case = case_with(&[(E::Submitted, R::Representative, "")]);
+        let mut e = event(&case, kind, R::Committee, t(3, 8), "الدخل يغطي جزءًا");
+        e.grant = Some(g);
+        case.events.push(e);
+        derive(&case).remove(0)
+    };
+    let s = decide(E::Accepted, grant(Some(150_000), ""));
+    assert_eq!(s.status, RequestStatus::Accepted);
+    let d = s.decision.expect("decided");
+    assert_eq!(d.grant.and_then(|g| g.amount), Some(Fils(150_000)));
+    let s = decide(E::Accepted, grant(None, "سلة غذائية شهرية"));
+    assert_eq!(s.status, RequestStatus::Accepted);
+    for (kind, g) in [
+        (E::Rejected, grant(Some(1), "")),
+        (E::Accepted, grant(None, "  ")),
+    ] {
+        let s = decide(kind, g);
+        assert_eq!(s.status, RequestStatus::AwaitingDecision);
+        assert_eq!(s.refused[0].why, Refusal::InvalidGrant);
+    }
 }
 
 #[test]

@@ -78,6 +78,7 @@ fn event(kind: EventKind, request: RequestId, by: &UserRecord, reason: &str) -> 
         role: by.role,
         at: Timestamp::now(),
         reason: reason.into(),
+        grant: None,
     }
 }
 

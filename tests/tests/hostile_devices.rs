@@ -700,6 +700,7 @@ async fn a_committee_decision_is_still_refused_from_a_device() -> anyhow::Result
             role: Role::Committee,
             at: Timestamp::now(),
             reason: "قرار مزور".into(),
+            grant: None,
         })
     })?;
     assert_eq!(push_codes(&server, &rep, &id, changes).await?, ["identity"]);

@@ -240,6 +240,7 @@ async fn branches_are_isolated_and_forged_decisions_refused() -> anyhow::Result<
             role: Role::Committee,
             at: forger.at,
             reason: "قرار مزور".into(),
+            grant: None,
         })
     })?;
     rep_a.engine.import_case(&mut tampered, true)?;

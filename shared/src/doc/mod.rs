@@ -144,7 +144,9 @@ impl CaseDoc {
     /// A new document holding `case`, written by `author`.
     pub fn create(case: &CaseFile, author: &Author) -> Result<Self, DocError> {
         let mut doc = AutoCommit::new();
-        autosurgeon::reconcile(&mut doc, case)?;
+        let mut case = case.clone();
+        case.schema_version = case.schema_version.max(case.needed_schema());
+        autosurgeon::reconcile(&mut doc, &case)?;
         crate::schema::check_document(&doc).map_err(DocError::Schema)?;
         let mut this = Self { doc };
         this.commit(author);
@@ -290,6 +292,9 @@ impl CaseDoc {
         let before = self.hydrate()?;
         let mut after = before.clone();
         edit(&mut after);
+        // A field of a later layout raises the document's version with it, so that older
+        // code refuses the document cleanly instead of misreading it.
+        after.schema_version = after.schema_version.max(after.needed_schema());
         if after == before {
             return Ok(None);
         }

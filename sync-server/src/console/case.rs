@@ -504,6 +504,7 @@ pub async fn decide(
         role: cx.role(),
         at: Timestamp::now(),
         reason: form.reason.trim().to_owned(),
+        grant: None,
     };
     // The same rules as on every device: a decision needs a reason, and must apply to the
     // request's status (a request decided meanwhile is not decided twice).
@@ -633,6 +634,7 @@ pub async fn answer_referral(
                     role,
                     at: now,
                     reason,
+                    grant: None,
                 });
             }
         })

@@ -16,8 +16,10 @@ use std::fmt;
 
 use automerge::{AutoCommit, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
 
-use crate::model::*;
-use crate::workflow::{EventKind, Role};
+mod case_file;
+
+pub use case_file::CASE_FILE;
+use Kind as K;
 
 /// How deep a valid case document goes (root map = 1): `household.members[i].birth_date`.
 pub const MAX_DEPTH: usize = 6;
@@ -52,6 +54,9 @@ pub enum Kind {
     },
     /// `null` or the value.
     Optional(&'static Kind),
+    /// A key added in this layout version: absent in older documents; when present, the
+    /// document's `schema_version` must be at least this version.
+    Since(u64, &'static Kind),
     /// Free text of at most this many characters.
     Text(usize),
     /// A UUID in its lowercase hyphenated form (record ids).
@@ -80,279 +85,6 @@ pub enum Kind {
     Float(f64, f64),
     Bool,
 }
-
-use Kind as K;
-
-const SHORT: Kind = K::Text(SHORT_TEXT);
-const MEDIUM: Kind = K::Text(MEDIUM_TEXT);
-const LONG: Kind = K::Text(LONG_TEXT);
-const UUID: Kind = K::Uuid;
-const OPT_UUID: Kind = K::Optional(&UUID);
-const DATE: Kind = K::Date;
-const OPT_DATE: Kind = K::Optional(&DATE);
-const TIME: Kind = K::Timestamp;
-const OPT_TIME: Kind = K::Optional(&TIME);
-const MONEY: Kind = K::Money;
-const USER: Kind = K::UserId;
-const OPT_USER: Kind = K::Optional(&USER);
-const SCORE: Kind = K::Uint(1, 5);
-const OPT_SCORE: Kind = K::Optional(&SCORE);
-const UUID_LIST: Kind = K::List {
-    item: &UUID,
-    max: 200,
-};
-
-const GEO: Kind = K::Struct(&[
-    ("lat", K::Float(-90.0, 90.0)),
-    ("lon", K::Float(-180.0, 180.0)),
-    ("accuracy_m", K::Optional(&K::Float(0.0, 1_000_000.0))),
-]);
-const OPT_GEO: Kind = K::Optional(&GEO);
-
-const MEMBER: Kind = K::Struct(&[
-    ("id", UUID),
-    ("name_ar", SHORT),
-    ("name_en", SHORT),
-    ("civil_id", K::Text(32)),
-    ("birth_date", OPT_DATE),
-    ("sex", K::Optional(&K::Enum(Sex::STORED))),
-    ("relation", K::Enum(Relation::STORED)),
-    ("nationality", K::Text(32)),
-    ("phone", K::Text(32)),
-    ("health", MEDIUM),
-    ("education", MEDIUM),
-    ("work", MEDIUM),
-]);
-
-const ADDRESS: Kind = K::Struct(&[
-    ("governorate", K::Optional(&K::Enum(Governorate::STORED))),
-    ("area", SHORT),
-    ("block", SHORT),
-    ("street", SHORT),
-    ("avenue", SHORT),
-    ("house", SHORT),
-    ("apartment", SHORT),
-    ("paci_number", SHORT),
-    ("gps", OPT_GEO),
-]);
-
-const HOUSING: Kind = K::Struct(&[
-    ("kind", K::Optional(&K::Enum(HousingKind::STORED))),
-    ("monthly_rent", K::Optional(&MONEY)),
-    ("rooms", K::Optional(&K::Uint(0, 100))),
-    ("condition", MEDIUM),
-]);
-
-const INCOME_LINE: Kind = K::Struct(&[
-    ("id", UUID),
-    ("kind", K::Enum(IncomeSource::STORED)),
-    ("monthly", MONEY),
-    ("member", OPT_UUID),
-    ("note", MEDIUM),
-]);
-const EXPENSE_LINE: Kind = K::Struct(&[
-    ("id", UUID),
-    ("kind", K::Enum(ExpenseKind::STORED)),
-    ("monthly", MONEY),
-    ("member", OPT_UUID),
-    ("note", MEDIUM),
-]);
-
-const HOUSEHOLD: Kind = K::Struct(&[
-    (
-        "members",
-        K::List {
-            item: &MEMBER,
-            max: 60,
-        },
-    ),
-    ("address", ADDRESS),
-    ("housing", HOUSING),
-    (
-        "income",
-        K::List {
-            item: &INCOME_LINE,
-            max: 100,
-        },
-    ),
-    (
-        "expenses",
-        K::List {
-            item: &EXPENSE_LINE,
-            max: 100,
-        },
-    ),
-    ("notes", LONG),
-]);
-
-const DECLARATION: Kind = K::Struct(&[
-    ("signed_by", UUID),
-    ("signature", UUID),
-    ("signed_at", TIME),
-    ("text_version", K::Text(64)),
-]);
-
-const REQUEST: Kind = K::Struct(&[
-    ("id", UUID),
-    ("kind", K::Enum(RequestType::STORED)),
-    ("amount", K::Optional(&MONEY)),
-    ("reason", MEDIUM),
-    ("documents", UUID_LIST),
-    ("declaration", K::Optional(&DECLARATION)),
-]);
-
-const VISIT: Kind = K::Struct(&[
-    ("id", UUID),
-    ("by", USER),
-    ("at", TIME),
-    ("location", OPT_GEO),
-    (
-        "answers",
-        K::Dict {
-            key_max: 64,
-            value: &LONG,
-            max: 200,
-        },
-    ),
-    ("notes", LONG),
-    ("documents", UUID_LIST),
-]);
-
-const DOCUMENT: Kind = K::Struct(&[
-    ("id", UUID),
-    ("kind", K::Enum(DocumentKind::STORED)),
-    ("member", OPT_UUID),
-    ("sha256", K::Sha256 { empty: false }),
-    ("thumbnail_sha256", K::Sha256 { empty: true }),
-    ("bytes", K::Uint(0, 64 * 1024 * 1024)),
-    ("width", K::Uint(0, 100_000)),
-    ("height", K::Uint(0, 100_000)),
-    ("captured_at", TIME),
-    ("captured_by", USER),
-    ("expires_on", OPT_DATE),
-]);
-
-const CONTACT: Kind = K::Struct(&[
-    ("id", UUID),
-    ("channel", K::Enum(Channel::STORED)),
-    ("direction", K::Enum(Direction::STORED)),
-    ("at", TIME),
-    ("by", USER),
-    ("summary", MEDIUM),
-    ("follow_up_on", OPT_DATE),
-    ("follow_up_done", K::Bool),
-]);
-
-const REFERRAL: Kind = K::Struct(&[
-    ("id", UUID),
-    ("request", OPT_UUID),
-    ("question", MEDIUM),
-    ("by", USER),
-    ("at", TIME),
-    ("answer", K::Optional(&MEDIUM)),
-    ("answered_by", OPT_USER),
-    ("answered_at", OPT_TIME),
-]);
-
-const SERVICE: Kind = K::Struct(&[
-    ("id", UUID),
-    ("request", OPT_UUID),
-    ("kind", K::Enum(ServiceKind::STORED)),
-    ("description", MEDIUM),
-    ("value", MONEY),
-    ("delivered_at", TIME),
-    ("by", USER),
-]);
-
-const SURVEY: Kind = K::Struct(&[
-    ("id", UUID),
-    ("at", TIME),
-    ("administered_by", USER),
-    ("reception", OPT_SCORE),
-    ("time_and_answers", OPT_SCORE),
-    ("clarity", OPT_SCORE),
-    ("speed", OPT_SCORE),
-    ("overall", OPT_SCORE),
-    ("comment", LONG),
-    ("wants_contact", K::Bool),
-]);
-
-const EVENT: Kind = K::Struct(&[
-    ("id", UUID),
-    ("kind", K::Enum(EventKind::STORED)),
-    ("request", UUID),
-    ("actor", USER),
-    ("role", K::Enum(Role::STORED)),
-    ("at", TIME),
-    ("reason", MEDIUM),
-]);
-
-/// The whole case file.
-pub const CASE_FILE: Kind = K::Struct(&[
-    ("id", UUID),
-    ("reference", K::CaseRef),
-    ("branch", K::Branch),
-    ("schema_version", K::Uint(1, SCHEMA_VERSION)),
-    ("created_by", USER),
-    ("created_at", TIME),
-    ("household", HOUSEHOLD),
-    (
-        "requests",
-        K::List {
-            item: &REQUEST,
-            max: 200,
-        },
-    ),
-    (
-        "visits",
-        K::List {
-            item: &VISIT,
-            max: 500,
-        },
-    ),
-    (
-        "documents",
-        K::List {
-            item: &DOCUMENT,
-            max: 1_000,
-        },
-    ),
-    (
-        "contacts",
-        K::List {
-            item: &CONTACT,
-            max: 5_000,
-        },
-    ),
-    (
-        "referrals",
-        K::List {
-            item: &REFERRAL,
-            max: 500,
-        },
-    ),
-    (
-        "services",
-        K::List {
-            item: &SERVICE,
-            max: 5_000,
-        },
-    ),
-    (
-        "surveys",
-        K::List {
-            item: &SURVEY,
-            max: 500,
-        },
-    ),
-    (
-        "events",
-        K::List {
-            item: &EVENT,
-            max: 5_000,
-        },
-    ),
-]);
 
 /// Why a document does not fit the schema: where, and a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -404,6 +136,7 @@ impl fmt::Display for Kind {
             K::List { .. } => "a list",
             K::Dict { .. } => "a map of answers",
             K::Optional(inner) => return write!(f, "null or {inner}"),
+            K::Since(_, inner) => return write!(f, "{inner}"),
             K::Text(_) => "text",
             K::Uuid => "a UUID",
             K::UserId => "a user id",
@@ -422,6 +155,24 @@ impl fmt::Display for Kind {
     }
 }
 
+/// The layout version a document declares (every value of `schema_version` must reach a
+/// field's version: the smallest is taken).
+fn document_version(doc: &AutoCommit) -> u64 {
+    doc.get_all(&automerge::ROOT, "schema_version")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(v, _)| match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Uint(n) => Some(*n),
+                ScalarValue::Int(n) => u64::try_from(*n).ok(),
+                _ => None,
+            },
+            Value::Object(_) => None,
+        })
+        .min()
+        .unwrap_or(0)
+}
+
 /// Checks every (concurrent) value at `prop` of `obj`.
 fn check_prop<'a>(
     doc: &AutoCommit,
@@ -434,6 +185,9 @@ fn check_prop<'a>(
         .get_all(obj, prop)
         .map_err(|e| fail(path, "unreadable", e.to_string()))?;
     if values.is_empty() {
+        if let K::Since(..) = kind {
+            return Ok(());
+        }
         return Err(fail(path, "missing-key", format!("expected {kind}")));
     }
     if values.len() > MAX_CONCURRENT_VALUES {
@@ -459,6 +213,17 @@ fn check_value<'a>(
     match (kind, value) {
         (K::Optional(_), Value::Scalar(s)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(()),
         (K::Optional(inner), _) => check_value(doc, value, id, inner, path),
+        (K::Since(version, inner), _) => {
+            let found = document_version(doc);
+            if found < *version {
+                return Err(fail(
+                    path,
+                    "newer-field",
+                    format!("a field of layout {version} in a document of layout {found}"),
+                ));
+            }
+            check_value(doc, value, id, inner, path)
+        }
         (K::Struct(_) | K::Dict { .. }, Value::Object(t @ (ObjType::Map | ObjType::Table))) => {
             check_object(doc, id, *t, kind, path)
         }
@@ -623,7 +388,9 @@ fn check_scalar(s: &ScalarValue, kind: &Kind, path: &[Seg<'_>]) -> Result<(), Sc
             ScalarValue::Boolean(_) => Ok(()),
             _ => Err(wrong()),
         },
-        K::Struct(_) | K::List { .. } | K::Dict { .. } | K::Optional(_) => Err(wrong()),
+        K::Struct(_) | K::List { .. } | K::Dict { .. } | K::Optional(_) | K::Since(..) => {
+            Err(wrong())
+        }
     }
 }
 
