@@ -245,6 +245,45 @@ impl Fils {
     }
 }
 
+/// An amount in dinars that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadAmount;
+
+/// Reads an amount in Kuwaiti dinars as a person types it ("150", "150.5", "١٥٠٫٢٥٠") into
+/// fils; empty text is `None`. The device's forms and the console read amounts with it.
+pub fn parse_kwd(text: &str) -> Result<Option<Fils>, BadAmount> {
+    let ascii: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+            '٫' | ',' => '.',
+            other => other,
+        })
+        .collect();
+    if ascii.is_empty() {
+        return Ok(None);
+    }
+    let (whole, frac) = ascii.split_once('.').unwrap_or((&ascii, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 3
+        || whole.len() > 9
+    {
+        return Err(BadAmount);
+    }
+    let dinars: i64 = whole.parse().map_err(|_| BadAmount)?;
+    let fils: i64 = format!("{frac:0<3}").parse().map_err(|_| BadAmount)?;
+    let total = dinars * 1000 + fils;
+    // More than a case may record (`schema::MAX_FILS`) is a typing mistake, said here.
+    if total > crate::schema::MAX_FILS {
+        return Err(BadAmount);
+    }
+    Ok(Some(Fils(total)))
+}
+
 impl fmt::Display for Fils {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };

@@ -121,6 +121,14 @@ fn check_event(user: &UserRecord, e: &mandoob_shared::model::WorkflowEvent) -> R
             format!("a {} may not record {}", user.role.code(), e.kind.code()),
         );
     }
+    if let Some(grant) = &e.grant
+        && (e.kind != workflow::EventKind::Accepted || !grant.is_complete())
+    {
+        return deny(
+            "invalid-grant",
+            "a grant goes with an acceptance and names an amount or help in kind",
+        );
+    }
     Ok(())
 }
 

@@ -35,7 +35,28 @@ pub struct RequestRow {
     pub decided_at: Option<i64>,
     pub accepted: Option<bool>,
     pub decision_reason: String,
+    /// What the committee granted, when it differs from what was asked (in fils).
+    pub granted_amount: Option<i64>,
+    /// Help in kind the committee granted (empty when none).
+    pub granted_in_kind: String,
     pub open_referrals: u32,
+    /// Rounds of "more information needed" so far.
+    pub rounds: u32,
+}
+
+impl RequestRow {
+    /// The amount granted, in fils: the committee's own amount, or the one requested when
+    /// it accepted without changing it; `None` before an acceptance and for help in kind only.
+    pub fn granted(&self) -> Option<i64> {
+        if self.accepted != Some(true) {
+            return None;
+        }
+        match (self.granted_amount, self.granted_in_kind.is_empty()) {
+            (Some(a), _) => Some(a),
+            (None, true) => self.amount,
+            (None, false) => None,
+        }
+    }
 }
 
 /// One satisfaction survey (scores 1 to 5; absent when not answered).
@@ -195,7 +216,20 @@ impl CaseReport {
                     .as_ref()
                     .map(|d| d.reason.clone())
                     .unwrap_or_default(),
+                granted_amount: s
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.grant.as_ref())
+                    .and_then(|g| g.amount)
+                    .map(|f| f.0),
+                granted_in_kind: s
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.grant.as_ref())
+                    .map(|g| g.in_kind.clone())
+                    .unwrap_or_default(),
                 open_referrals: s.open_referrals,
+                rounds: s.rounds.len() as u32,
             })
             .collect();
         let surveys = case

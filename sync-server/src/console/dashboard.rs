@@ -251,7 +251,10 @@ mod tests {
             decided_at: decided.map(ms),
             accepted: decided.map(|_| true),
             decision_reason: String::new(),
+            granted_amount: None,
+            granted_in_kind: String::new(),
             open_referrals: 0,
+            rounds: 0,
         }
     }
 

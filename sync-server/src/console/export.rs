@@ -155,7 +155,10 @@ async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, Cons
                         "console-submitted",
                         "console-decided",
                         "console-decision",
+                        "console-granted-kwd",
+                        "console-granted-in-kind-column",
                         "console-reason",
+                        "console-rounds-column",
                     ],
                 ),
                 rows: rows
@@ -176,7 +179,11 @@ async fn table(state: &AppState, cx: &Console, what: &str) -> Result<Table, Cons
                                 Some(false) => t.text("status-rejected"),
                                 None => String::new(),
                             }),
+                            r.granted()
+                                .map_or(text(""), |a| Cell::Number(a as f64 / 1000.0)),
+                            text(&r.granted_in_kind),
                             text(&r.decision_reason),
+                            Cell::Number(f64::from(r.rounds)),
                         ]
                     })
                     .collect(),

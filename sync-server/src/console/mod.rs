@@ -566,7 +566,10 @@ mod tests {
         let sources = [
             include_str!("mod.rs"),
             include_str!("queue.rs"),
-            include_str!("case.rs"),
+            include_str!("case/mod.rs"),
+            include_str!("case/requests.rs"),
+            include_str!("case/sections.rs"),
+            include_str!("case/actions.rs"),
             include_str!("dashboard.rs"),
             include_str!("admin.rs"),
             include_str!("export.rs"),

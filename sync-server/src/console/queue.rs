@@ -112,6 +112,7 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
                     th { (t.text("console-branch")) }
                     th { (t.text("console-type")) }
                     th { (t.text("console-amount")) }
+                    th { (t.text("console-granted")) }
                     th { (t.text("console-status")) }
                     th { (t.text("console-submitted")) }
                     th { (t.text("console-due")) }
@@ -126,7 +127,14 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
                             td { (row.branch) }
                             td { (t.text(&format!("request-type-{}", row.kind))) }
                             td.num { (row.amount.map(kwd).unwrap_or_default()) }
-                            td { (t.text(&format!("status-{}", row.status))) }
+                            td.num.granted {
+                                (row.granted().map(kwd).unwrap_or_default())
+                                @if !row.granted_in_kind.is_empty() { " " span.in-kind { (t.text("console-in-kind")) } }
+                            }
+                            td {
+                                (t.text(&format!("status-{}", row.status)))
+                                @if row.rounds > 0 { " " span.badge.round { (t.text_count("console-round", "count", u64::from(row.rounds))) } }
+                            }
                             td { (row.submitted_at.map(date_of).unwrap_or_default()) }
                             td {
                                 @if let (Some(d), Some(start)) = (left, row.clock_started_at.and_then(Timestamp::from_millis)) {

@@ -38,8 +38,9 @@ pub(super) fn write_report(
     let mut insert = tx.prepare_cached(
         "INSERT INTO report_requests (case_id, request_id, branch, reference, head_name_ar,
             head_name_en, kind, amount, status, submitted_at, clock_started_at, decided_at,
-            accepted, decision_reason, open_referrals)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+            accepted, decision_reason, open_referrals, granted_amount, granted_in_kind, rounds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18)
          ON CONFLICT DO NOTHING",
     )?;
     for r in &report.requests {
@@ -58,7 +59,10 @@ pub(super) fn write_report(
             r.decided_at,
             r.accepted,
             r.decision_reason,
-            r.open_referrals
+            r.open_referrals,
+            r.granted_amount,
+            r.granted_in_kind,
+            r.rounds
         ])?;
     }
     let mut insert = tx.prepare_cached(
@@ -125,13 +129,16 @@ pub(super) fn request_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reques
         accepted: r.get(12)?,
         decision_reason: r.get(13)?,
         open_referrals: r.get(14)?,
+        granted_amount: r.get(15)?,
+        granted_in_kind: r.get(16)?,
+        rounds: r.get(17)?,
     })
 }
 
 pub(super) const REQUEST_COLUMNS: &str =
     "case_id, request_id, branch, reference, head_name_ar, head_name_en,
     kind, amount, status, submitted_at, clock_started_at, decided_at, accepted, decision_reason,
-    open_referrals";
+    open_referrals, granted_amount, granted_in_kind, rounds";
 
 /// One case's changes and snapshot; returns how many changes were new.
 pub(super) fn store_case(

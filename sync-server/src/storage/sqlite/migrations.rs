@@ -205,6 +205,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX report_households_by_branch ON report_households(branch, reference);
     ",
+    // 9: what the committee granted and the information rounds, per request (issue 15);
+    // filled for existing cases by `backfill_reports`.
+    "
+    ALTER TABLE report_requests ADD COLUMN granted_amount INTEGER;
+    ALTER TABLE report_requests ADD COLUMN granted_in_kind TEXT NOT NULL DEFAULT '';
+    ALTER TABLE report_requests ADD COLUMN rounds INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from
@@ -310,10 +317,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             3 => backfill_case_blobs(&tx).map_err(db)?,
             4 => backfill_summaries(&tx).map_err(db)?,
             // The report rows of cases stored before them (requests, surveys, contacts and
-            // services since 5, households since 8) are written once, after the last
-            // migration that adds a report table: earlier, `write_report` would write to a
-            // table that does not exist yet.
-            8 => backfill_reports(&tx).map_err(db)?,
+            // services since 5, households since 8, grants and rounds since 9) are written
+            // once, after the last migration that changes a report table: earlier,
+            // `write_report` would write to a table or column that does not exist yet.
+            9 => backfill_reports(&tx).map_err(db)?,
             7 => backfill_actors(&tx).map_err(db)?,
             _ => {}
         }

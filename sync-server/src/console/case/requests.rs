@@ -1,0 +1,237 @@
+//! The case's requests: their state, information rounds and decisions, and the committee's
+//! decision form.
+
+use super::*;
+
+use mandoob_shared::ids::{BadAmount, Fils, parse_kwd};
+use mandoob_shared::model::Grant;
+use mandoob_shared::workflow::InfoRound;
+
+pub(super) fn requests_section(
+    cx: &Console,
+    case: &CaseFile,
+    states: &[RequestState],
+    sla: &SlaPolicy,
+) -> Markup {
+    let t = &cx.t;
+    let may_decide = access::may_decide(cx.role());
+    // Deciding while the social-research officer has not answered is allowed (the committee
+    // may have enough), but never without knowing it.
+    let open_referrals = case.referrals.iter().filter(|r| r.answer.is_none()).count();
+    html! {
+        section #requests {
+            h2 { (t.text("console-requests")) }
+            @for (r, s) in case.requests.iter().zip(states) {
+                article.request id=(format!("request-{}", r.id.as_str())) {
+                    h3 { (t.text(&r.kind.label_key())) " · " span.status { (t.text(&s.status.label_key())) } }
+                    dl {
+                        @if let Some(a) = r.amount { dt { (t.text("console-amount")) } dd { (kwd(a.0)) " " (t.text("console-kwd")) } }
+                        @if let Some(d) = s.decision.as_ref().filter(|d| d.accepted) {
+                            dt { (t.text("console-granted")) }
+                            dd.granted { (granted_text(cx, d.grant.as_ref())) }
+                        }
+                        dt { (t.text("console-reason")) } dd { (r.reason) }
+                        @if let Some(at) = s.submitted_at { dt { (t.text("console-submitted")) } dd { (date_time_of(at.millis())) } }
+                        @if let Some(due) = s.due_date(sla) { dt { (t.text("console-due")) } dd { (due.to_string()) } }
+                        @if let Some(d) = &s.decision {
+                            dt { (t.text("console-decision")) }
+                            dd { (t.text(if d.accepted { "status-accepted" } else { "status-rejected" })) " · " (d.reason) " · " (date_time_of(d.at.millis())) }
+                        }
+                        @if let Some(decl) = &r.declaration {
+                            dt { (t.text("console-declaration")) }
+                            dd {
+                                (case.household.members.iter().find(|m| m.id == decl.signed_by).map(|m| name(cx.lang, m)).unwrap_or(""))
+                                " · " (date_time_of(decl.signed_at.millis()))
+                                @if let Some(sig) = case.documents.iter().find(|d| d.id == decl.signature) {
+                                    br;
+                                    img.signature src=(format!("/console/blobs/{}", sig.sha256)) alt=(t.text("document-kind-signature"));
+                                }
+                            }
+                        }
+                    }
+                    @if !s.rounds.is_empty() { (rounds_list(cx, &s.rounds)) }
+                    @if may_decide && s.status == workflow::RequestStatus::AwaitingDecision {
+                        form.decide method="post" action=(format!("/console/cases/{}/decide", case.id.as_str())) {
+                            (csrf_field(cx))
+                            input type="hidden" name="request" value=(r.id.as_str());
+                            @if open_referrals > 0 {
+                                p.warning role="note" { (t.text_count("console-referral-open", "count", open_referrals as u64)) " " a href="#referrals" { (t.text("console-see-referrals")) } }
+                            }
+                            fieldset {
+                                legend { (t.text("console-decide")) }
+                                label { input type="radio" name="outcome" value="accepted" checked; " " (t.text("console-accept")) }
+                                label { input type="radio" name="outcome" value="rejected"; " " (t.text("console-reject")) }
+                                label { input type="radio" name="outcome" value="info-requested"; " " (t.text("console-ask-info")) }
+                            }
+                            fieldset.grant {
+                                legend { (t.text("console-grant-legend")) }
+                                p.hint { (t.text("console-grant-hint")) }
+                                label { (t.text("console-granted-amount"))
+                                    input type="text" name="granted" inputmode="decimal" dir="ltr" autocomplete="off"
+                                        placeholder=(r.amount.map(|a| kwd(a.0)).unwrap_or_default());
+                                }
+                                label { (t.text("console-granted-in-kind")) textarea name="in_kind" rows="2" {} }
+                            }
+                            label { (t.text("console-reason-label")) textarea name="reason" rows="3" {} }
+                            button type="submit" { (t.text("console-record-decision")) }
+                        }
+                    }
+                }
+            }
+            @if case.requests.is_empty() { p.empty { (t.text("console-nothing")) } }
+        }
+    }
+}
+
+/// What was granted, in words: the amount or help in kind, or "as requested".
+fn granted_text(cx: &Console, grant: Option<&Grant>) -> String {
+    let t = &cx.t;
+    let Some(g) = grant else {
+        return t.text("console-granted-as-requested");
+    };
+    let mut parts = Vec::new();
+    if let Some(a) = g.amount {
+        parts.push(format!("{} {}", kwd(a.0), t.text("console-kwd")));
+    }
+    if !g.in_kind.trim().is_empty() {
+        parts.push(format!("{}: {}", t.text("console-in-kind"), g.in_kind.trim()));
+    }
+    parts.join(" · ")
+}
+
+/// The information rounds of a request: what the committee asked, when, and the answer.
+fn rounds_list(cx: &Console, rounds: &[InfoRound]) -> Markup {
+    let t = &cx.t;
+    html! {
+        ol.rounds {
+            @for (i, round) in rounds.iter().enumerate() {
+                li.round.open[round.answered_at.is_none()] {
+                    strong { (t.text_count("console-round", "count", i as u64 + 1)) }
+                    p.asked {
+                        (t.text("console-round-asked")) " " time { (date_time_of(round.asked_at.millis())) }
+                        " · " (round.asked_by.as_str()) ": " q { (round.question) }
+                    }
+                    @match round.answered_at {
+                        Some(at) => p.answered {
+                            (t.text("console-round-answered")) " " time { (date_time_of(at.millis())) }
+                            @if let Some(by) = &round.answered_by { " · " (by.as_str()) }
+                            @if !round.answer.is_empty() { ": " q { (round.answer) } }
+                        },
+                        None => p.waiting { (t.text("console-round-waiting")) },
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    request: String,
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+    /// The amount granted in dinars, when not the one asked (empty: as asked).
+    #[serde(default)]
+    granted: String,
+    /// Help granted in kind (empty: none).
+    #[serde(default)]
+    in_kind: String,
+}
+
+impl DecideForm {
+    /// The decision and the request it is for; `None` when the form is not one the page
+    /// makes (an unknown outcome, a request id that is not an id).
+    pub fn parse(&self) -> Option<(EventKind, RequestId)> {
+        let kind = match self.outcome.as_str() {
+            "accepted" => EventKind::Accepted,
+            "rejected" => EventKind::Rejected,
+            "info-requested" => EventKind::InfoRequested,
+            _ => return None,
+        };
+        mandoob_shared::schema::is_uuid(&self.request)
+            .then(|| (kind, RequestId::new(self.request.clone())))
+    }
+
+    /// What the committee grants, when it is not simply what was asked: `Ok(None)` when both
+    /// fields are empty or the amount is the one requested; `Err` when the amount is unreadable.
+    pub fn grant(&self, requested: Option<Fils>) -> Result<Option<Grant>, BadAmount> {
+        let amount = parse_kwd(&self.granted)?;
+        let in_kind = self.in_kind.trim().to_owned();
+        if in_kind.is_empty() && (amount.is_none() || amount == requested) {
+            return Ok(None);
+        }
+        Ok(Some(Grant { amount, in_kind }))
+    }
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    cx: Console,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DecideForm>,
+) -> Result<Response, ConsoleError> {
+    // The policy gives the decision to the research committee: the form is shown to its
+    // members only, and a decision posted by anyone else is refused here.
+    cx.require(access::may_decide)?;
+    let Some((kind, request)) = form.parse() else {
+        return Err(ConsoleError::bad_form());
+    };
+    let back = |key: &str, field: &str| {
+        Redirect::to(&format!(
+            "/console/cases/{id}?{field}={key}#request-{}",
+            form.request
+        ))
+        .into_response()
+    };
+    let doc = load(&state, &cx, &id).await?;
+    let (case, _) = doc
+        .read_with_conflicts()
+        .map_err(|_| ConsoleError::failed())?;
+    let Some(status) = workflow::derive(&case)
+        .into_iter()
+        .find(|s| s.request == request)
+    else {
+        return Ok(back("refusal-unknown-request", "error"));
+    };
+    let requested = case
+        .request(&request)
+        .and_then(|r| r.amount);
+    let Ok(grant) = form.grant(requested) else {
+        return Ok(back("console-granted-unreadable", "error"));
+    };
+    let event = WorkflowEvent {
+        id: EventId::generate(),
+        kind,
+        request,
+        actor: cx.session.user.id.clone(),
+        role: cx.role(),
+        at: Timestamp::now(),
+        reason: form.reason.trim().to_owned(),
+        grant,
+    };
+    // The same rules as on every device: a decision needs a reason, and must apply to the
+    // request's status (a request decided meanwhile is not decided twice).
+    if let Err(refusal) = status.check(&event) {
+        return Ok(back(&refusal.label_key(), "error"));
+    }
+    let detail = match &event.grant {
+        Some(g) => format!(
+            "{}: {} (granted {} {})",
+            kind.code(),
+            event.reason,
+            g.amount.map(|a| kwd(a.0)).unwrap_or_default(),
+            g.in_kind
+        ),
+        None => format!("{}: {}", kind.code(), event.reason),
+    };
+    change_case(&state, &cx, &id, move |doc, author| {
+        doc.update(author, move |c| c.events.push(event))
+            .map(|_| ())
+    })
+    .await?;
+    cx.audit(&state, "decision", case.reference.as_str(), &detail)
+        .await;
+    Ok(back(&format!("console-done-{}", kind.code()), "done"))
+}
+

@@ -1,0 +1,242 @@
+//! The read-only sections of a case's page: conflicts, household, documents, visits,
+//! timeline, referrals, contacts, services and surveys.
+
+use super::*;
+
+pub(super) fn conflicts_section(cx: &Console, case: &CaseFile, conflicts: &[FieldConflict]) -> Markup {
+    let t = &cx.t;
+    let may_resolve = access::may_resolve_conflicts(cx.role());
+    html! {
+        section #conflicts {
+            h2 { (t.text("console-conflicts")) }
+            p.hint { (t.text("console-conflicts-hint")) }
+            @for c in conflicts {
+                article.conflict {
+                    h3 { code { (c.path.to_string()) } }
+                    ul {
+                        @for v in &c.values {
+                            li {
+                                span.value { (v.value.to_string()) }
+                                " · " (v.author.as_ref().map(|a| a.as_str()).unwrap_or("?"))
+                                @if let Some(at) = v.at { " · " (date_time_of(at.millis())) }
+                                @if may_resolve {
+                                    form.inline method="post" action=(format!("/console/cases/{}/resolve", case.id.as_str())) {
+                                        (csrf_field(cx))
+                                        input type="hidden" name="path" value=(c.path.to_string());
+                                        input type="hidden" name="value" value=(v.value.to_string());
+                                        button type="submit" { (t.text("console-keep-value")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn household_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    let h = &case.household;
+    let income: i64 = h.income.iter().map(|l| l.monthly.0).sum();
+    let expenses: i64 = h.expenses.iter().map(|l| l.monthly.0).sum();
+    html! {
+        section #household {
+            h2 { (t.text("console-household")) }
+            dl {
+                dt { (t.text("console-branch")) } dd { (case.branch.as_str()) }
+                dt { (t.text("console-address")) }
+                dd {
+                    (h.address.governorate.map(|g| t.text(&g.label_key())).unwrap_or_default()) " · "
+                    (h.address.area) " · " (t.text("field-block")) " " (h.address.block) " · "
+                    (t.text("field-street")) " " (h.address.street) " · " (t.text("field-house")) " " (h.address.house)
+                }
+                @if let Some(kind) = h.housing.kind { dt { (t.text("console-housing")) } dd { (t.text(&kind.label_key())) @if let Some(rent) = h.housing.monthly_rent { " · " (kwd(rent.0)) " " (t.text("console-kwd")) } } }
+                dt { (t.text("console-income")) } dd { (kwd(income)) " " (t.text("console-kwd")) }
+                dt { (t.text("console-expenses")) } dd { (kwd(expenses)) " " (t.text("console-kwd")) }
+                @if !h.notes.is_empty() { dt { (t.text("console-notes")) } dd { (h.notes) } }
+            }
+            table {
+                thead { tr { th { (t.text("console-name")) } th { (t.text("console-relation")) } th { (t.text("field-civil-id")) } th { (t.text("console-birth-date")) } th { (t.text("field-phone")) } } }
+                tbody {
+                    @for m in &h.members {
+                        tr {
+                            td { (m.name_ar) @if !m.name_en.is_empty() { br; small { (m.name_en) } } }
+                            td { (t.text(&m.relation.label_key())) }
+                            td { (m.civil_id) }
+                            td { (m.birth_date.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (m.phone) }
+                        }
+                    }
+                }
+            }
+            @if !h.income.is_empty() || !h.expenses.is_empty() {
+                table {
+                    thead { tr { th { (t.text("console-line")) } th { (t.text("console-monthly")) } } }
+                    tbody {
+                        @for l in &h.income { tr { td { (t.text(&l.kind.label_key())) } td.num { (kwd(l.monthly.0)) } } }
+                        @for l in &h.expenses { tr { td { (t.text(&l.kind.label_key())) } td.num { "-" (kwd(l.monthly.0)) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn documents_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    html! {
+        section #documents {
+            h2 { (t.text("console-documents")) }
+            div.thumbs {
+                @for d in &case.documents {
+                    figure {
+                        a href=(format!("/console/blobs/{}", d.sha256)) target="_blank" {
+                            img src=(format!("/console/blobs/{}", if d.thumbnail_sha256.is_empty() { &d.sha256 } else { &d.thumbnail_sha256 })) alt=(t.text(&d.kind.label_key())) loading="lazy";
+                        }
+                        figcaption {
+                            (t.text(&d.kind.label_key()))
+                            @if let Some(m) = d.member.as_ref().and_then(|id| case.household.members.iter().find(|m| &m.id == id)) { " · " (name(cx.lang, m)) }
+                        }
+                    }
+                }
+            }
+            @if case.documents.is_empty() { p.empty { (t.text("console-nothing")) } }
+        }
+    }
+}
+
+pub(super) fn visits_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    html! {
+        section #visits {
+            h2 { (t.text("console-visits")) }
+            @for v in &case.visits {
+                article {
+                    h3 { (date_time_of(v.at.millis())) " · " (v.by.as_str()) }
+                    @if let Some(p) = &v.location { p { (t.text("console-location")) " " (format!("{:.5}, {:.5}", p.lat, p.lon)) } }
+                    dl {
+                        @for (q, a) in &v.answers { dt { (t.text(q)) } dd { (a) } }
+                    }
+                    @if !v.notes.is_empty() { p { (v.notes) } }
+                }
+            }
+            @if case.visits.is_empty() { p.empty { (t.text("console-nothing")) } }
+        }
+    }
+}
+
+pub(super) fn timeline_section(cx: &Console, case: &CaseFile, states: &[RequestState]) -> Markup {
+    let t = &cx.t;
+    let refused: Vec<&EventId> = states
+        .iter()
+        .flat_map(|s| s.refused.iter().map(|r| &r.event))
+        .collect();
+    html! {
+        section #timeline {
+            h2 { (t.text("console-timeline")) }
+            ol.timeline {
+                @for e in &case.events {
+                    li.refused[refused.contains(&&e.id)] {
+                        time { (date_time_of(e.at.millis())) } " "
+                        strong { (t.text(&e.kind.label_key())) }
+                        " · " (e.actor.as_str()) " (" (t.text(&e.role.label_key())) ")"
+                        @if !e.reason.is_empty() { " · " q { (e.reason) } }
+                        @if refused.contains(&&e.id) { " · " em { (t.text("console-event-refused")) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn referrals_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    let may_answer = access::may_answer_referrals(cx.role());
+    html! {
+        @if !case.referrals.is_empty() {
+            section #referrals {
+                h2 { (t.text("console-referrals")) }
+                @for r in &case.referrals {
+                    article.referral {
+                        p { strong { (r.question) } " · " (r.by.as_str()) " · " (date_time_of(r.at.millis())) }
+                        @if let Some(a) = &r.answer {
+                            p.answer { (a) " · " (r.answered_by.as_ref().map(|u| u.as_str()).unwrap_or("")) }
+                        } @else if may_answer {
+                            form method="post" action=(format!("/console/cases/{}/answer", case.id.as_str())) {
+                                (csrf_field(cx))
+                                input type="hidden" name="referral" value=(r.id.as_str());
+                                label { (t.text("console-answer")) textarea name="answer" rows="3" {} }
+                                button type="submit" { (t.text("console-send-answer")) }
+                            }
+                        } @else {
+                            p.hint { (t.text("referral-sent")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn contacts_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    html! {
+        section #contacts {
+            h2 { (t.text("console-contacts")) }
+            table {
+                tbody {
+                    @for c in &case.contacts {
+                        tr {
+                            td { (date_time_of(c.at.millis())) }
+                            td { (t.text(&c.channel.label_key())) }
+                            td { (t.text(&c.direction.label_key())) }
+                            td { (c.summary) }
+                            td { (c.follow_up_on.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn services_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    html! {
+        section #services {
+            h2 { (t.text("console-services")) }
+            table {
+                tbody {
+                    @for s in &case.services {
+                        tr {
+                            td { (date_of(s.delivered_at.millis())) }
+                            td { (t.text(&s.kind.label_key())) }
+                            td { (s.description) }
+                            td.num { (kwd(s.value.0)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn surveys_section(cx: &Console, case: &CaseFile) -> Markup {
+    let t = &cx.t;
+    let score = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "–".into());
+    html! {
+        section #surveys {
+            h2 { (t.text("console-surveys")) }
+            table {
+                thead { tr { th { (t.text("console-date")) } th { (t.text("console-overall")) } th { (t.text("console-comment")) } } }
+                tbody {
+                    @for s in &case.surveys {
+                        tr { td { (date_of(s.at.millis())) } td.num { (score(s.overall)) } td { (s.comment) } }
+                    }
+                }
+            }
+        }
+    }
+}
