@@ -40,6 +40,16 @@ impl From<SyncError> for AppError {
     }
 }
 
+/// Why a full photo cannot be shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhotoError {
+    /// Not on this device, and the server cannot be reached (or nobody is signed in).
+    Offline,
+    /// The server could not give it now (not sent yet by the device that took it, or damaged
+    /// on the way), or the device could not keep it.
+    Unavailable(String),
+}
+
 /// Cloned into every component through context.
 #[derive(Clone)]
 pub struct Backend {
@@ -253,6 +263,26 @@ impl Backend {
 
     pub async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>, AppError> {
         Ok(self.engine().blob(sha256).await?)
+    }
+
+    /// A full photo: from the device when it is kept there, else fetched from the server and
+    /// kept, so that it can be seen offline afterwards.
+    pub async fn photo(&self, sha256: String) -> Result<Vec<u8>, PhotoError> {
+        let mut engine = self.engine();
+        let Some(client) = self.client() else {
+            return match engine.blob(sha256).await {
+                Ok(Some(bytes)) => Ok(bytes),
+                Ok(None) => Err(PhotoError::Offline),
+                Err(e) => Err(PhotoError::Unavailable(e.to_string())),
+            };
+        };
+        client
+            .fetch_photo(&mut engine, &sha256)
+            .await
+            .map_err(|e| match e {
+                SyncError::Offline(_) => PhotoError::Offline,
+                other => PhotoError::Unavailable(other.to_string()),
+            })
     }
 
     /// The reference documents HQ published, as of the last sync.

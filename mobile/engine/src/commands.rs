@@ -211,6 +211,14 @@ commands! {
     PendingBlobs => pending_blobs -> Vec<String> = Blobs: engine.pending_blobs();
     /// Records that the server has a blob.
     MarkUploaded(sha256: String) => mark_uploaded: engine.mark_uploaded(&sha256);
+    /// Thumbnails of this device's cases that are not stored here and are due a try.
+    WantedThumbnails { limit: u32 } => wanted_thumbnails -> Vec<String> = Blobs
+        : engine.wanted_thumbnails(limit);
+    /// Keeps a photo or thumbnail fetched from the server once its bytes match its SHA-256.
+    SaveFetchedBlob { sha256: String, bytes: Vec<u8> } => save_fetched_blob
+        : engine.save_fetched_blob(&sha256, &bytes);
+    /// Records that a blob could not be fetched now (tried again later).
+    BlobFetchFailed(sha256: String) => blob_fetch_failed: engine.blob_fetch_failed(&sha256);
     /// Passes an event to every listener (the sync transport reports its state this way).
     Announce(event: Event) => announce: {
         engine.push_event(event);

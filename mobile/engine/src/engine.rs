@@ -121,6 +121,11 @@ impl Engine {
         })
     }
 
+    /// Now, by the engine's clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
     pub(crate) fn today(&self) -> NaiveDate {
         workflow::kuwait_date((self.clock)())
     }
@@ -211,8 +216,10 @@ impl Engine {
     ) -> Result<CaseId, EngineError> {
         let (case, conflicts) = doc.read_with_conflicts()?;
         let row = index_row(&case, conflicts, &self.sla, unsynced);
+        let thumbnails = crate::photos::thumbnails(&case);
         self.store.transaction(|tx| {
             store::write_index(tx, &row)?;
+            blobs::set_case_thumbnails(tx, case.id.as_str(), &thumbnails)?;
             store::write_snapshot(tx, case.id.as_str(), doc)
         })?;
         self.cache.retain(|(k, _)| k != case.id.as_str());

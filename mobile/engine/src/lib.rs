@@ -17,6 +17,8 @@
 //!   dedicated Web Worker on the web (`handle_web.rs`, messages in [`worker_protocol`]);
 //! - [`sync`]: what to push and how to apply the server's answer, as functions over the store
 //!   (no network, no state kept between the two);
+//! - [`photos`]: photos taken on another device: the thumbnails this device lacks, and
+//!   keeping fetched photos once their bytes match their name;
 //! - [`sync_client`]: the HTTP transport to the HQ server (reqwest: rustls natively, the
 //!   browser's `fetch` on the web).
 //!
@@ -35,6 +37,7 @@ pub mod handle;
 #[path = "handle_web.rs"]
 pub mod handle;
 mod par;
+pub mod photos;
 pub mod protocol;
 pub mod search;
 pub mod store;

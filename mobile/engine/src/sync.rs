@@ -23,8 +23,9 @@ use mandoob_shared::workflow::SlaPolicy;
 
 use crate::engine::EngineError;
 use crate::par::par_map;
+use crate::photos::{thumbnails, thumbnails_in};
 use crate::search::{index_row, summary_row};
-use crate::store::{self, IndexRow, Store, cases, settings};
+use crate::store::{self, IndexRow, Store, blobs, cases, settings};
 
 /// What one sync round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +36,9 @@ pub struct SyncSummary {
     pub pulled_cases: u32,
     pub pulled_changes: u32,
     pub more: bool,
+    /// Thumbnails of photos taken on other devices fetched after the pull.
+    #[serde(default)]
+    pub thumbnails_fetched: u32,
 }
 
 /// A local change the server refused: kept for audit; the case was reset to the server's.
@@ -92,8 +96,9 @@ impl Pending {
 enum Indexed {
     /// The case file and its conflict flag, read from the document.
     Read(Box<CaseFile>, bool),
-    /// The server's summary, computed at exactly the document's heads.
-    Summary(Box<Summary>),
+    /// The server's summary, computed at exactly the document's heads, and the thumbnails
+    /// the document names (read without reading the case).
+    Summary(Box<Summary>, Vec<String>),
 }
 
 /// A whole document decoded (and read, unless the server's summary describes it) on a worker
@@ -298,7 +303,10 @@ fn preload(pulled: &[Pulled]) -> Vec<Option<Preloaded>> {
         Pulled::Whole { doc, summary, .. } => Some(CaseDoc::load(&doc.0).and_then(|mut d| {
             let heads: Vec<[u8; 32]> = d.heads().iter().map(|h| h.0).collect();
             match summary {
-                Some(s) if s.describes(&heads) => Ok((d, Indexed::Summary(s.clone()))),
+                Some(s) if s.describes(&heads) => {
+                    let thumbnails = thumbnails_in(&mut d);
+                    Ok((d, Indexed::Summary(s.clone(), thumbnails)))
+                }
                 _ => {
                     let (case, conflicts) = d.read_with_conflicts()?;
                     Ok((d, Indexed::Read(Box::new(case), conflicts)))
@@ -398,43 +406,51 @@ fn pulled(
     Ok(())
 }
 
-/// Index rows of the new documents (hydrating is the other large part of a first sync).
+/// Index rows of the new documents, with the thumbnails each names (hydrating is the other
+/// large part of a first sync).
 fn index_rows(
     writes: &[Pending],
     unsynced: &[bool],
     sla: &SlaPolicy,
-) -> Result<Vec<IndexRow>, EngineError> {
+) -> Result<Vec<(IndexRow, Vec<String>)>, EngineError> {
     let pairs: Vec<(&Pending, bool)> = writes.iter().zip(unsynced.iter().copied()).collect();
-    par_map(&pairs, |(w, u)| -> Result<IndexRow, EngineError> {
-        match &w.read {
-            Some(Indexed::Read(case, conflicts)) => Ok(index_row(case, *conflicts, sla, *u)),
-            Some(Indexed::Summary(s)) => {
-                Ok(summary_row(w.case.as_str(), Summary::clone(s), sla, *u))
+    par_map(
+        &pairs,
+        |(w, u)| -> Result<(IndexRow, Vec<String>), EngineError> {
+            match &w.read {
+                Some(Indexed::Read(case, conflicts)) => {
+                    Ok((index_row(case, *conflicts, sla, *u), thumbnails(case)))
+                }
+                Some(Indexed::Summary(s, thumbnails)) => Ok((
+                    summary_row(w.case.as_str(), Summary::clone(s), sla, *u),
+                    thumbnails.clone(),
+                )),
+                None => {
+                    let (case, conflicts) = w.doc.read_with_conflicts()?;
+                    Ok((index_row(&case, conflicts, sla, *u), thumbnails(&case)))
+                }
             }
-            None => {
-                let (case, conflicts) = w.doc.read_with_conflicts()?;
-                Ok(index_row(&case, conflicts, sla, *u))
-            }
-        }
-    })
+        },
+    )
     .into_iter()
     .collect()
 }
 
-/// Writes everything in one transaction: documents, index rows and server heads, the
-/// refusals, where the server's feed stands (`feed`: cursor and first-sync position), and
+/// Writes everything in one transaction: documents, index rows (with the thumbnails each case
+/// names) and server heads, the refusals, where the server's feed stands (`feed`: cursor and first-sync position), and
 /// that the request is no longer in flight.
 fn write(
     store: &mut Store,
     writes: &mut [Pending],
-    rows: &[IndexRow],
+    rows: &[(IndexRow, Vec<String>)],
     refused: &[RefusedLocal],
     (cursor, whole_after): (u64, Option<CaseId>),
 ) -> Result<(), EngineError> {
     store.transaction(|tx| {
-        for (w, row) in writes.iter_mut().zip(rows) {
+        for (w, (row, thumbnails)) in writes.iter_mut().zip(rows) {
             let case = w.case.as_str();
             store::write_index(tx, row)?;
+            blobs::set_case_thumbnails(tx, case, thumbnails)?;
             if let Some(bytes) = &w.received {
                 store::write_snapshot_bytes(tx, case, bytes)?;
             } else if w.snapshot {

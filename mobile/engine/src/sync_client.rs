@@ -58,6 +58,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub const PAGE: u32 = 2000;
 /// Photo upload part size: a dropped connection loses at most this much.
 pub const PART: usize = 256 * 1024;
+/// The most a thumbnail may weigh (they are 320 px JPEGs of some tens of KiB): a server
+/// answering with more is not read further.
+pub const MAX_THUMBNAIL_BYTES: u64 = 1024 * 1024;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn http() -> reqwest::Client {
@@ -223,7 +226,8 @@ impl SyncClient {
         }
     }
 
-    /// Pushes, then pulls until up to date; then uploads pending photos. `engine` is the
+    /// Pushes, then pulls until up to date; then uploads pending photos and fetches the
+    /// thumbnails of photos taken on other devices. `engine` is the
     /// engine itself or an [`EngineHandle`](crate::handle::EngineHandle) to its thread.
     pub async fn sync<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
         engine
@@ -270,6 +274,7 @@ impl SyncClient {
         if engine.library().await?.version != library_version {
             self.update_library(engine).await?;
         }
+        total.thumbnails_fetched = self.download_thumbnails(engine).await?;
         Ok(total)
     }
 
@@ -367,6 +372,149 @@ impl SyncClient {
             offset = end;
         }
         Ok(())
+    }
+}
+
+/// Photos taken on other devices (see [`crate::photos`]).
+impl SyncClient {
+    /// Fetches the thumbnails this device lacks (at most
+    /// [`THUMBNAILS_PER_SYNC`](crate::photos::THUMBNAILS_PER_SYNC) per call), asking first which
+    /// of them the server can give. One that cannot be fetched, or arrives damaged, is recorded
+    /// and tried again by a later sync; the others go on. Losing the connection stops here
+    /// without an error (the sync itself is done). How many were stored.
+    pub async fn download_thumbnails<T: SyncTarget>(
+        &self,
+        engine: &mut T,
+    ) -> Result<u32, SyncError> {
+        let wanted = engine
+            .wanted_thumbnails(crate::photos::THUMBNAILS_PER_SYNC)
+            .await?;
+        if wanted.is_empty() {
+            return Ok(0);
+        }
+        let Ok(missing) = self.missing_on_server(&wanted).await else {
+            // Unreachable now: the next sync asks again.
+            return Ok(0);
+        };
+        let mut stored = 0;
+        for sha in wanted {
+            if missing.contains(&sha) {
+                // Not uploaded yet by the device that took it, or not readable here.
+                engine.blob_fetch_failed(sha).await?;
+                continue;
+            }
+            match self.download(engine, &sha, MAX_THUMBNAIL_BYTES).await {
+                Ok(_) => stored += 1,
+                Err(SyncError::Engine(EngineError::Photo(_)) | SyncError::Server(_)) => {
+                    engine.blob_fetch_failed(sha).await?;
+                }
+                Err(SyncError::Engine(e)) => return Err(e.into()),
+                // Offline, or signed out: the next sync goes on from here.
+                Err(_) => break,
+            }
+        }
+        Ok(stored)
+    }
+
+    /// A full photo (or any blob of this device's cases): from the device when it is kept
+    /// there, else fetched from the server, checked against its name and kept, so that it can
+    /// be seen offline afterwards.
+    pub async fn fetch_photo<T: SyncTarget>(
+        &self,
+        engine: &mut T,
+        sha256: &str,
+    ) -> Result<Vec<u8>, SyncError> {
+        if let Some(bytes) = engine.blob(sha256.to_owned()).await? {
+            return Ok(bytes);
+        }
+        self.download(engine, sha256, wire::MAX_BLOB_BYTES).await
+    }
+
+    /// Which of `sha256` the server cannot give this device.
+    async fn missing_on_server(&self, sha256: &[String]) -> Result<Vec<String>, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/blobs/missing", self.base))
+            .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
+            .json(&MissingBlobs {
+                sha256: sha256.to_vec(),
+            })
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let resp = checked(resp).await?;
+        let missing: MissingBlobs = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Server(e.to_string()))?;
+        self.count(0, 0);
+        Ok(missing.sha256)
+    }
+
+    /// `GET /api/v1/blobs/{sha}`, at most `limit` bytes, kept by the engine once they match
+    /// their name (a server or a proxy on the way may damage them).
+    async fn download<T: SyncTarget>(
+        &self,
+        engine: &mut T,
+        sha256: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, SyncError> {
+        if !mandoob_shared::schema::is_sha256(sha256) {
+            return Err(SyncError::Server(format!(
+                "{sha256:?} is not a photo's name"
+            )));
+        }
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/blobs/{sha256}", self.base))
+            .bearer_auth(&self.token)
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let resp = checked(resp).await?;
+        let bytes = body_at_most(resp, limit).await?;
+        self.count(0, bytes.len());
+        engine
+            .save_fetched_blob(sha256.to_owned(), bytes.clone())
+            .await?;
+        Ok(bytes)
+    }
+}
+
+/// A response's body, refused past `limit` bytes (natively, without reading further).
+async fn body_at_most(resp: reqwest::Response, limit: u64) -> Result<Vec<u8>, SyncError> {
+    let too_large = || SyncError::Server(format!("the server sent more than {limit} bytes"));
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut resp = resp;
+        let mut out = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?
+        {
+            if (out.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(bytes.to_vec())
     }
 }
 

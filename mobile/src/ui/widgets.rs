@@ -13,7 +13,7 @@ use mandoob_shared::i18n::Lang;
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
 
-use crate::backend::{AppError, Backend};
+use crate::backend::{AppError, Backend, PhotoError};
 use crate::platform::{self, Renderer};
 use crate::state::*;
 
@@ -169,24 +169,84 @@ pub(super) fn MoneyLines(
     }
 }
 
+/// What the full-photo view shows.
+#[derive(Debug, Clone, PartialEq)]
+enum PhotoView {
+    Loading,
+    /// The photo, as a data URL.
+    Shown(String),
+    /// Why it cannot be shown (a translation key).
+    Failed(&'static str),
+}
+
+fn jpeg_data_url(bytes: &[u8]) -> String {
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// A document's thumbnail (`sha`). With `full`, the photo's own name, tapping it opens the
+/// whole photo: from the device, or fetched from the server when online and kept for offline
+/// use afterwards. A thumbnail not on the device yet (a photo taken on another device, before
+/// sync brings it) shows as a button to open the photo.
 #[component]
-pub(super) fn Thumbnail(sha: String) -> Element {
+pub(super) fn Thumbnail(sha: String, #[props(default)] full: String) -> Element {
+    let texts = use_context::<Rc<Texts>>();
     let backend = use_context::<Backend>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
     let s = sha.clone();
+    let for_thumb = backend.clone();
     let bytes = use_resource(move || {
-        let backend = backend.clone();
+        // Read again after each sync, which may have brought it.
+        let _ = (ctx.sync)().last_sync;
+        let backend = for_thumb.clone();
         let sha = s.clone();
         async move { backend.blob(sha).await.ok().flatten() }
     });
-    match &*bytes.read() {
-        Some(Some(b)) => {
-            let src = format!(
-                "data:image/jpeg;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(b)
-            );
-            rsx! { img { class: "thumb", src, alt: "", "data-sha": sha.clone() } }
+    let mut view = use_signal(|| None::<PhotoView>);
+    let photo = full.clone();
+    let open = use_callback(move |()| {
+        let backend = backend.clone();
+        let photo = photo.clone();
+        view.set(Some(PhotoView::Loading));
+        spawn(async move {
+            view.set(Some(match backend.photo(photo).await {
+                Ok(b) => PhotoView::Shown(jpeg_data_url(&b)),
+                Err(PhotoError::Offline) => PhotoView::Failed("photo-view-offline"),
+                Err(PhotoError::Unavailable(reason)) => {
+                    tracing::warn!("photo not shown: {reason}");
+                    PhotoView::Failed("photo-view-unavailable")
+                }
+            }));
+        });
+    });
+    let openable = !full.is_empty();
+    rsx! {
+        match (&*bytes.read(), openable) {
+            (Some(Some(b)), false) => rsx! { img { class: "thumb", src: jpeg_data_url(b), alt: "", "data-sha": sha.clone() } },
+            (Some(Some(b)), true) => rsx! {
+                button { class: "thumb-open", "aria-label": tr.text("photo-view-open"), "data-photo": full.clone(),
+                    onclick: move |_| open.call(()),
+                    img { class: "thumb", src: jpeg_data_url(b), alt: "", "data-sha": sha.clone() }
+                }
+            },
+            (_, true) => rsx! {
+                button { class: "link", "data-photo": full.clone(), onclick: move |_| open.call(()), {tr.text("photo-view-open")} }
+            },
+            _ => rsx! {},
         }
-        _ => rsx! {},
+        if let Some(v) = view() {
+            div { class: "photo-view", role: "dialog", "aria-modal": "true", "aria-label": tr.text("photo-view-title"),
+                match v {
+                    PhotoView::Loading => rsx! { p { role: "status", {tr.text("photo-view-loading")} } },
+                    PhotoView::Shown(src) => rsx! { img { class: "photo-full", src, alt: tr.text("photo-view-title") } },
+                    PhotoView::Failed(key) => rsx! { p { class: "photo-view-error", role: "alert", {tr.text(key)} } },
+                }
+                button { class: "photo-view-close", onclick: move |_| view.set(None), {tr.text("photo-view-close")} }
+            }
+        }
     }
 }
 

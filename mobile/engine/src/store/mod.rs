@@ -10,7 +10,8 @@
 //!   phones, status, due date), so listing never loads documents; a document loads on demand.
 //!   Name search uses a table of normalized name tokens (see `mandoob_shared::arabic`), read
 //!   with an index range scan for prefixes.
-//! - [`blobs`]: photos and thumbnails by their SHA-256, and whether the server has them.
+//! - [`blobs`]: photos and thumbnails by their SHA-256, and whether the server has them; the
+//!   thumbnails each case names and the fetches of those this device lacks.
 //! - [`settings`]: the typed settings (session, credentials, SLA, sync cursor, …).
 //! - Migrations are append-only, numbered by SQLite's `user_version`.
 
@@ -111,6 +112,27 @@ const MIGRATIONS: &[&str] = &[
     // recomputed when headquarters changes the SLA setting (rows written before this are read
     // from their documents then).
     "ALTER TABLE cases ADD COLUMN awaiting_since INTEGER;",
+    // 4: the thumbnails each case's documents name, so that photos taken on another device
+    // can be fetched (`blobs::wanted_thumbnails`), and the fetches that failed (tried again
+    // later). Cases stored before this are read from their documents once.
+    "
+    CREATE TABLE case_thumbnails (
+        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (case_id, sha256)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX case_thumbnails_by_sha ON case_thumbnails(sha256);
+
+    CREATE TABLE blob_fetches (
+        sha256 TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        tried_at INTEGER NOT NULL,
+        next_try_at INTEGER NOT NULL
+    ) STRICT;
+
+    INSERT INTO settings (key, value)
+        SELECT 'thumbnails_unindexed', 'true' WHERE EXISTS (SELECT 1 FROM cases);
+    ",
 ];
 
 /// Store failures.

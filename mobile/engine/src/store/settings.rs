@@ -109,6 +109,9 @@ pub const SYNC_WHOLE_AFTER: Key<CaseId> = Key {
 };
 /// What the last sync request pushed, until the server's answer to it is applied.
 pub const SYNC_IN_FLIGHT: Key<InFlight> = Key::json("sync_in_flight");
+/// Set by migration 4 when cases were stored before `case_thumbnails` existed: their
+/// thumbnails are read from their documents once, then this is removed.
+pub const THUMBNAILS_UNINDEXED: Key<bool> = Key::json("thumbnails_unindexed");
 
 /// A setting's value: `None` when it is not set, or cannot be read.
 pub fn get<T>(conn: &Connection, key: Key<T>) -> Result<Option<T>, StoreError> {

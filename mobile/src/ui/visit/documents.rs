@@ -32,7 +32,7 @@ pub(super) fn DocumentsStep(open: OpenCase) -> Element {
                         " · "
                         {tr.text(if item.present.is_some() { "document-present" } else { "document-missing" })}
                     }
-                    if let Some(doc) = &item.present { Thumbnail { sha: doc.thumbnail_sha256.clone() } }
+                    if let Some(doc) = &item.present { Thumbnail { sha: doc.thumbnail_sha256.clone(), full: doc.sha256.clone() } }
                     PhotoInput {
                         input_id: format!("capture-{}", item.kind.code()) + &item.member.as_ref().map(|m| format!("-{}", m.as_str())).unwrap_or_default(),
                         case: open.case.id.clone(),
