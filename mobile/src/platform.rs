@@ -131,3 +131,44 @@ pub async fn update_available() -> bool {
 pub fn apply_update() {
     let _ = document::eval("if (window.mandoobApplyUpdate) await window.mandoobApplyUpdate();");
 }
+
+/// How a text for the family left the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// The phone's share sheet took it (WhatsApp, SMS, e-mail: the family's choice).
+    Sheet,
+    /// No share sheet here (desktop, liveview): the text is on the clipboard.
+    Copied,
+    /// The person closed the share sheet.
+    Cancelled,
+    /// Neither works here: the text stays on screen to be read out or copied by hand.
+    Unavailable,
+}
+
+/// Hands `text` to the phone's share sheet (Web Share API), or copies it where there is none.
+pub async fn share_text(title: &str, text: &str) -> Shared {
+    let args = serde_json::json!({ "title": title, "text": text }).to_string();
+    let script = format!(
+        r#"const a = {args};
+        if (navigator.share) {{
+            try {{ await navigator.share(a); return "sheet"; }}
+            catch (e) {{ if (e && e.name === "AbortError") return "cancelled"; }}
+        }}
+        if (navigator.clipboard && navigator.clipboard.writeText) {{
+            try {{ await navigator.clipboard.writeText(a.text); return "copied"; }} catch (e) {{}}
+        }}
+        return "unavailable";"#
+    );
+    match document::eval(&script).join::<String>().await.as_deref() {
+        Ok("sheet") => Shared::Sheet,
+        Ok("copied") => Shared::Copied,
+        Ok("cancelled") => Shared::Cancelled,
+        _ => Shared::Unavailable,
+    }
+}
+
+/// Opens the browser's print dialog for the page shown (the receipt's print style hides the
+/// app around it).
+pub fn print_page() {
+    let _ = document::eval("window.print();");
+}

@@ -253,38 +253,7 @@ impl Default for RequestForm {
     }
 }
 
-/// An amount in dinars that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadAmount;
-
-/// Reads an amount in Kuwaiti dinars ("150", "150.5", "١٥٠٫٢٥٠") into fils.
-pub fn parse_kwd(text: &str) -> Result<Option<Fils>, BadAmount> {
-    let ascii: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
-            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
-            '٫' | ',' => '.',
-            other => other,
-        })
-        .collect();
-    if ascii.is_empty() {
-        return Ok(None);
-    }
-    let (whole, frac) = ascii.split_once('.').unwrap_or((&ascii, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 3
-        || whole.len() > 9
-    {
-        return Err(BadAmount);
-    }
-    let dinars: i64 = whole.parse().map_err(|_| BadAmount)?;
-    let fils: i64 = format!("{frac:0<3}").parse().map_err(|_| BadAmount)?;
-    Ok(Some(Fils(dinars * 1000 + fils)))
-}
+pub use mandoob_shared::ids::{BadAmount, parse_kwd};
 
 /// One line of the documents checklist.
 #[derive(Debug, Clone, PartialEq)]
@@ -357,13 +326,19 @@ pub struct ListFilter {
     pub status: Option<RequestStatus>,
     pub overdue_only: bool,
     pub follow_up_only: bool,
+    /// Only cases whose request waits for the representative's answer to the committee.
+    pub needs_answer: bool,
 }
 
 impl ListFilter {
     pub fn query(&self) -> mandoob_engine::engine::ListQuery {
         mandoob_engine::engine::ListQuery {
             text: self.text.trim().to_owned(),
-            status: self.status,
+            status: if self.needs_answer {
+                Some(RequestStatus::InfoRequested)
+            } else {
+                self.status
+            },
             overdue_only: self.overdue_only,
             follow_up_only: self.follow_up_only,
             limit: 100,
@@ -511,9 +486,13 @@ mod tests {
         assert_eq!(parse_kwd("١٥٠٫٢٥٠"), Ok(Some(Fils(150_250))));
         assert_eq!(parse_kwd(""), Ok(None));
         assert_eq!(parse_kwd("1.2345"), Err(BadAmount));
-        assert_eq!(parse_kwd("-5"), Err(BadAmount));
+        assert_eq!(parse_kwd(".5"), Err(BadAmount));
+        assert_eq!(parse_kwd("1000000"), Ok(Some(Fils(1_000_000_000))));
+        assert_eq!(parse_kwd("1000000.001"), Err(BadAmount));
         assert_eq!(parse_kwd("abc"), Err(BadAmount));
         assert_eq!(parse_kwd(".5"), Err(BadAmount));
+        assert_eq!(parse_kwd("1000000"), Ok(Some(Fils(1_000_000_000))));
+        assert_eq!(parse_kwd("1000000.001"), Err(BadAmount));
     }
 
     #[test]

@@ -271,8 +271,13 @@ impl Engine {
             role,
             at: author.at,
             reason: reason.trim().to_owned(),
+            grant: None,
         };
         state.check(&event).map_err(EngineError::Refused)?;
+        // The committee reads the answer with the resubmission: it is never sent empty.
+        if kind == EventKind::InfoProvided && event.reason.is_empty() {
+            return Err(EngineError::Refused(workflow::Refusal::ReasonRequired));
+        }
         if matches!(kind, EventKind::Submitted | EventKind::InfoProvided) {
             validate::submission(case, request, &self.catalog, self.today())
                 .map_err(EngineError::Invalid)?;

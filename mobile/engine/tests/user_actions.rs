@@ -181,6 +181,7 @@ fn a_service_carries_its_step_when_the_workflow_allows_it() {
             role,
             at: Timestamp::now(),
             reason: reason.into(),
+            grant: None,
         });
     }
     let author = mandoob_shared::doc::Author {

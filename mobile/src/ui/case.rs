@@ -16,6 +16,7 @@ use super::conflicts::Conflicts;
 use super::contacts::Contacts;
 use super::services::Services;
 use super::visit::VisitFlow;
+use super::visit::answer::{RoundsList, granted_text};
 use super::{Ctx, Texts, date_text};
 
 #[component]
@@ -55,6 +56,13 @@ pub(super) fn CaseScreen(id: CaseId, tab: CaseTab) -> Element {
                 }
                 p { span { class: "ref", dir: "ltr", id: "case-reference", "{open.case.reference}" } " · "
                     span { id: "case-status", class: "status status-{status.code()}", {tr.text(&status_key(status.code()))} }
+                }
+                // The committee's open question, on every tab until it is answered.
+                for round in open.requests.iter().filter_map(|s| s.open_round()) {
+                    div { class: "warning question-banner", id: "committee-question", role: "note",
+                        strong { {tr.text_with("round-banner", &[("date", &date_text(round.asked_at))])} }
+                        p { "{round.question}" }
+                    }
                 }
             }
             nav { class: "tabs",
@@ -101,7 +109,11 @@ fn Timeline(open: OpenCase) -> Element {
                         {tr.text(if d.accepted { "event-accepted" } else { "event-rejected" })} " — "
                         {tr.text_with("decision-reason", &[("reason", &d.reason)])}
                     }
+                    if let Some(g) = open.case.request(&state.request).and_then(|r| granted_text(&tr, r, d)) {
+                        p { class: "ok", "{g}" }
+                    }
                 }
+                if !state.rounds.is_empty() { RoundsList { rounds: state.rounds.clone() } }
             }
         }
         if open.case.events.is_empty() {

@@ -52,6 +52,11 @@ pub(super) fn CaseList() -> Element {
                     }
                 }
                 label { class: "check",
+                    input { r#type: "checkbox", id: "needs-answer-filter", checked: filter().needs_answer,
+                        onchange: move |e| filter.write().needs_answer = e.checked() }
+                    {tr.text("filter-needs-answer")}
+                }
+                label { class: "check",
                     input { r#type: "checkbox", id: "overdue-filter", checked: filter().overdue_only,
                         onchange: move |e| filter.write().overdue_only = e.checked() }
                     {tr.text("filter-overdue")}
@@ -87,6 +92,7 @@ pub(super) fn CaseList() -> Element {
                                             if row.overdue { " · " {tr.text("overdue")} }
                                         }
                                     }
+                                    if row.status == RequestStatus::InfoRequested.code() { span { class: "flag question", {tr.text("needs-answer-marker")} } }
                                     if row.follow_up { span { class: "flag", {tr.text("filter-follow-up")} } }
                                     if row.conflicts { span { class: "flag", {tr.text("conflicts-marker")} } }
                                     if row.unsynced { span { class: "flag unsynced", {tr.text("unsynced-marker")} } }

@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 
 use mandoob_engine::engine::OpenCase;
 use mandoob_shared::catalog::RequestCatalog;
+use mandoob_shared::model::DocumentKind;
 
 use crate::state::*;
 use crate::ui::widgets::{PhotoInput, Thumbnail};
@@ -21,6 +22,27 @@ pub(super) fn DocumentsStep(open: OpenCase) -> Element {
         return rsx! { p { class: "hint", {tr.text("step-interview")} } };
     };
     let items = checklist(&open.case, &request.id, &catalog);
+    // Documents of the request beyond the checklist: what the committee asked for in an
+    // information round, or anything else the family wants on file.
+    let extra: Vec<_> = request
+        .documents
+        .iter()
+        .filter_map(|d| open.case.document(d))
+        .filter(|d| {
+            d.kind != DocumentKind::Signature
+                && !items
+                    .iter()
+                    .any(|i| i.present.as_ref().is_some_and(|p| p.id == d.id))
+        })
+        .cloned()
+        .collect();
+    let may_add = open
+        .requests
+        .iter()
+        .find(|s| s.request == request.id)
+        .map(|s| mandoob_shared::history::request_edit_in(s.status).add_documents)
+        .unwrap_or(false);
+    let mut extra_kind = use_signal(|| DocumentKind::Other);
     rsx! {
         h3 { {tr.text("documents-needed")} }
         ul { class: "checklist",
@@ -38,6 +60,35 @@ pub(super) fn DocumentsStep(open: OpenCase) -> Element {
                         case: open.case.id.clone(),
                         kind: item.kind,
                         member: item.member.clone(),
+                        request: Some(request.id.clone()),
+                    }
+                }
+            }
+        }
+        if !extra.is_empty() || may_add {
+            h3 { {tr.text("documents-other")} }
+            ul { class: "checklist", id: "other-documents",
+                for d in extra.iter() {
+                    li { key: "{d.id.as_str()}", class: "doc present",
+                        div { class: "doc-label", {tr.text(&d.kind.label_key())} }
+                        Thumbnail { sha: d.thumbnail_sha256.clone() }
+                    }
+                }
+            }
+            if may_add {
+                div { class: "doc",
+                    label { r#for: "other-document-kind", {tr.text("documents-other-kind")} }
+                    select { id: "other-document-kind",
+                        onchange: move |e| extra_kind.set(DocumentKind::from_code(&e.value()).unwrap_or(DocumentKind::Other)),
+                        for k in DocumentKind::ALL.iter().filter(|k| **k != DocumentKind::Signature) {
+                            option { value: k.code(), selected: *k == extra_kind(), {tr.text(&k.label_key())} }
+                        }
+                    }
+                    PhotoInput {
+                        input_id: "capture-extra".to_owned(),
+                        case: open.case.id.clone(),
+                        kind: extra_kind(),
+                        member: None,
                         request: Some(request.id.clone()),
                     }
                 }

@@ -12,6 +12,8 @@ use crate::backend::Backend;
 use crate::state::*;
 use crate::ui::{Ctx, SyncRequest, Texts, engine_error_text, today};
 
+use super::answer::{AnswerRound, RoundsList, granted_text};
+
 #[component]
 pub(super) fn SubmitStep(open: OpenCase) -> Element {
     let texts = use_context::<Rc<Texts>>();
@@ -60,9 +62,22 @@ pub(super) fn SubmitStep(open: OpenCase) -> Element {
         .is_some_and(|s| s.status != RequestStatus::Draft);
     let id2 = open.case.id.clone();
     let rid2 = request.id.clone();
+    let granted = state
+        .as_ref()
+        .and_then(|s| s.decision.as_ref())
+        .and_then(|d| granted_text(&tr, &request, d));
+    let waiting = state
+        .clone()
+        .filter(|s| s.status == RequestStatus::InfoRequested);
     rsx! {
-        if submitted {
+        if let Some(s) = waiting {
+            AnswerRound { open: open.clone(), state: s }
+        } else if submitted {
             p { {tr.text_with("status-now", &[("status", &tr.text(&status_key(state.as_ref().map_or("draft", |s| s.status.code()))))])} }
+            if let Some(g) = granted { p { id: "granted", class: "ok", "{g}" } }
+            if let Some(s) = state.as_ref().filter(|s| !s.rounds.is_empty()) {
+                RoundsList { rounds: s.rounds.clone() }
+            }
             button { id: "show-receipt", onclick: move |_| ctx.screen.set(Screen::Receipt { id: id2.clone(), request: rid2.clone() }),
                 {tr.text("receipt-title")}
             }
