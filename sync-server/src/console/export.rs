@@ -23,11 +23,27 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn text(&self) -> String {
+    /// The cell as CSV text: numbers as they are, text made inert ([`inert`]).
+    fn csv_text(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => inert(s),
             Cell::Number(n) => n.to_string(),
         }
+    }
+}
+
+/// Text that a spreadsheet program will show, never run (CSV injection, as OWASP advises): a
+/// cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return (or the full-width
+/// `＝`, `＋`, `－`, `＠`, which some spreadsheets also read as formulas) gets a single quote in
+/// front. A beneficiary named `=HYPERLINK(…)` then shows as text instead of a link that runs
+/// when a committee member opens the file. Numbers are written as numbers and left alone; XLSX
+/// needs none of this, its text cells are strings (`write_string`), never formulas.
+pub fn inert(s: &str) -> String {
+    const ACTIVE: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    if s.starts_with(ACTIVE) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     }
 }
 
@@ -47,9 +63,9 @@ pub fn to_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from(*b"\xEF\xBB\xBF");
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(&table.headings)?;
+        w.write_record(table.headings.iter().map(|h| inert(h)))?;
         for row in &table.rows {
-            w.write_record(row.iter().map(Cell::text))?;
+            w.write_record(row.iter().map(Cell::csv_text))?;
         }
         w.flush()?;
     }
@@ -308,4 +324,31 @@ pub async fn export(
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_cells_are_made_inert_and_numbers_stay_numbers() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1"] {
+            assert_eq!(inert(s), format!("'{s}"));
+        }
+        for s in ["", "محمد", "a=1", "2026-01-01", "'quoted"] {
+            assert_eq!(inert(s), s);
+        }
+        let table = Table {
+            headings: vec!["a".into(), "b".into()],
+            rows: vec![vec![
+                text("=HYPERLINK(\"http://x\",\"y\")"),
+                Cell::Number(-2.5),
+            ]],
+        };
+        let csv = String::from_utf8(to_csv(&table).expect("csv")).expect("utf-8");
+        assert!(
+            csv.ends_with("a,b\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-2.5\n"),
+            "{csv}"
+        );
+    }
 }
