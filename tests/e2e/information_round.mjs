@@ -107,6 +107,28 @@ try {
   // Back online: the answer goes to headquarters.
   await context.setOffline(false);
   await sync();
+
+  // What the committee sees in its console (a desktop screen): the request back in the
+  // queue with its round, and on the case the question, the answer and the grant fields.
+  const hq = await context.newPage();
+  hq.setDefaultTimeout(30000);
+  await hq.setViewportSize({ width: 1280, height: 900 });
+  const origin = new URL(env('APP_URL')).origin;
+  await hq.goto(`${origin}/console/sign-in`);
+  await hq.fill('input[name=username]', 'committee');
+  await hq.fill('input[name=password]', env('PASSWORD'));
+  await Promise.all([hq.waitForNavigation(), hq.click('button[type=submit]')]);
+  check(await hq.locator(`tr[data-reference="${REFERENCE}"] .badge.round`).count() === 1, 'the round in the queue');
+  await hq.screenshot({ path: join(SHOTS, 'ar-console-queue.png'), fullPage: true });
+  await Promise.all([hq.waitForNavigation(), hq.click(`tr[data-reference="${REFERENCE}"] a`)]);
+  check((await hq.textContent('ol.rounds')).includes(env('ANSWER')), 'the answer on the case');
+  check(await hq.locator('input[name=granted]').count() === 1, 'the grant field in the decision form');
+  await hq.locator('#requests').screenshot({ path: join(SHOTS, 'ar-console-case-round.png') });
+  await hq.goto(`${origin}/console/lang/en`);
+  await hq.goto(`${origin}/console/queue`);
+  await Promise.all([hq.waitForNavigation(), hq.click(`tr[data-reference="${REFERENCE}"] a`)]);
+  await hq.locator('#requests').screenshot({ path: join(SHOTS, 'en-console-case-round.png') });
+  await hq.close();
   await phase(`ANSWERED ${REFERENCE}`, 'DECIDED');
 
   // The decision reaches the device, with the amount granted.
