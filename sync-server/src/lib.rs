@@ -13,7 +13,8 @@
 //!   `mandoob_shared::access`;
 //! - [`storage`]: the storage trait and its embedded SQLite backend, with [`report`], the
 //!   rows it keeps beside each case for the console;
-//! - [`auth`]: argon2id passwords, hashed tokens, the sign-in limiter.
+//! - [`auth`]: argon2id passwords, hashed tokens, the sign-in limiter; [`headers`]: the
+//!   security headers of every answer.
 
 pub mod admin;
 pub mod api;
@@ -22,6 +23,7 @@ pub mod authz;
 pub mod console;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod headers;
 pub mod push;
 pub mod report;
 pub mod service;
@@ -85,6 +87,8 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         )
         // `/app` without its slash would load the page with every relative URL wrong.
         .layer(axum::middleware::from_fn(app_slash))
+        // Security headers on every answer (inside compression: it reads the app's pages).
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         // Sync bodies carry automerge data, which is already compressed: gzip would cost CPU

@@ -10,7 +10,7 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, done, env, launch, phase } from './harness.mjs';
+import { check, done, env, launch, phase, watchCsp } from './harness.mjs';
 
 const SERVER = env('SERVER_URL');
 const SHOTS = env('SHOTS');
@@ -21,6 +21,7 @@ mkdirSync(SHOTS, { recursive: true });
 
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const refusals = watchCsp(context, []);
 const page = await context.newPage();
 page.setDefaultTimeout(20000);
 const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -109,6 +110,7 @@ try {
   await page.goto(`${SERVER}/console/audit`);
   const audit = await page.textContent('table.audit');
   check(audit.includes('revoke-device') && audit.includes('decision'), 'both actions audited');
+  check(refusals.length === 0, `the security policy refused something: ${refusals}`);
   console.log('DONE');
 } catch (e) {
   await shot('failure').catch(() => {});

@@ -49,3 +49,12 @@ export const drawSignature = async (page) => {
   await page.mouse.up();
   await page.waitForFunction(() => (document.querySelector('#signature-pad path')?.getAttribute('d') || '').length > 40);
 };
+
+/** Keeps in `seen` every refusal by the server's Content-Security-Policy in `context` (issue
+ *  18): the browser reports each on the console of the page or worker it stopped. */
+export const watchCsp = (context, seen) => {
+  context.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) seen.push(m.text());
+  });
+  return seen;
+};

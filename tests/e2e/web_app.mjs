@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, check, done, drawSignature, env, phase } from './harness.mjs';
+import { CHROMIUM, check, done, drawSignature, env, phase, watchCsp } from './harness.mjs';
 
 const APP = env('APP_URL');
 const SHOTS = env('SHOTS');
@@ -40,10 +40,13 @@ for (const f of files(WEB_DIR)) {
 }
 console.error(`bundle: ${raw} bytes raw, ${gz} bytes gzipped`);
 
+// What the server's security policy refused, in every launch (there must be nothing).
+const refusals = [];
 const open = async () => {
   const context = await chromium.launchPersistentContext(PROFILE, {
     ...CHROMIUM, viewport: { width: 360, height: 640 }, deviceScaleFactor: 1,
   });
+  watchCsp(context, refusals);
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(30000);
   page.on('pageerror', (e) => console.error(`page error: ${e}`));
@@ -181,6 +184,7 @@ try {
   await page.waitForSelector('.case-row');
   const caches_now = await page.evaluate(() => caches.keys());
   check(caches_now.length === 1 && caches_now[0].endsWith('-next'), `only the new version is cached: ${caches_now}`);
+  check(refusals.length === 0, `the security policy refused something: ${refusals}`);
   console.log('DONE');
 } finally {
   await context.close();

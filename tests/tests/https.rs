@@ -55,6 +55,14 @@ async fn the_server_speaks_https_with_a_local_certificate() -> anyhow::Result<()
             .send()
             .await?;
         assert!(resp.status().is_success(), "{host}: {}", resp.status());
+        // Over HTTPS, browsers are told to keep to it (issue 18); plain HTTP is not told so.
+        assert_eq!(
+            resp.headers()
+                .get("strict-transport-security")
+                .and_then(|v| v.to_str().ok()),
+            Some(mandoob_sync_server::headers::HSTS),
+            "{host}"
+        );
     }
     // A console session started over HTTPS has a cookie that is never sent over plain HTTP.
     let no_redirects = reqwest::Client::builder()
@@ -74,12 +82,9 @@ async fn the_server_speaks_https_with_a_local_certificate() -> anyhow::Result<()
         .to_owned();
     assert!(cookie.contains("Secure"), "{cookie}");
     // Plain HTTP goes on on its own address (the desktop app, the console on the machine).
-    assert!(
-        reqwest::get(server.url("/healthz"))
-            .await?
-            .status()
-            .is_success()
-    );
+    let plain = reqwest::get(server.url("/healthz")).await?;
+    assert!(plain.status().is_success());
+    assert!(plain.headers().get("strict-transport-security").is_none());
     // A client without the authority refuses the server; plain HTTP on the HTTPS port gets no
     // answer.
     let untrusted = reqwest::Client::new();

@@ -1,10 +1,12 @@
-//! The server's own protections over HTTP (issue 18): exports that a spreadsheet cannot run.
+//! The server's own protections over HTTP (issue 18): exports that a spreadsheet cannot run,
+//! security headers on every answer.
 
 use calamine::{Data, Reader, Xlsx};
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::{CaseId, Fils, RequestId, Timestamp};
 use mandoob_shared::model::CaseFile;
-use mandoob_tests::{ConsoleClient, Device, TestServer};
+use mandoob_sync_server::Settings;
+use mandoob_tests::{ConsoleClient, Device, PASSWORD, TestServer, seed_accounts, temp_dir};
 
 /// A realistic case whose head is named `name`, registered by `device`'s user and submitted to
 /// the committee, not yet synced; its id and its request's.
@@ -141,5 +143,155 @@ async fn exported_cells_never_run_as_formulas() -> anyhow::Result<()> {
         formulas.used_cells().all(|(_, _, f)| f.is_empty()),
         "a formula in the XLSX"
     );
+    Ok(())
+}
+
+/// The headers every answer carries, whatever its part of the server.
+fn assert_common_headers(what: &str, res: &reqwest::Response) {
+    let h = res.headers();
+    let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert_eq!(get("x-frame-options"), "DENY", "{what}");
+    assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(get("referrer-policy"), "same-origin", "{what}");
+    assert!(
+        get("content-security-policy").contains("frame-ancestors 'none'"),
+        "{what}: {:?}",
+        get("content-security-policy")
+    );
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "{what}: HSTS over plain HTTP"
+    );
+}
+
+fn csp(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The console, the device API, health and the web app: each answer has a policy of its own
+/// and the common headers.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() -> anyhow::Result<()> {
+    // A web app page with an inline script (as the real one has), in a folder of its own.
+    let web = temp_dir("web");
+    let script = "\n  import init from './app.js';\n  init();\n";
+    std::fs::write(
+        web.join("index.html"),
+        format!(
+            "<!DOCTYPE html><html><head><style>p {{ color: red }}</style></head><body>\
+             <script src=\"boot.js\"></script><script type=\"module\">{script}</script>\
+             </body></html>"
+        ),
+    )?;
+    std::fs::write(web.join("worker.js"), "postMessage('ready');")?;
+    let settings = Settings {
+        data_dir: temp_dir("server"),
+        web_dir: web,
+        ..Settings::default()
+    };
+    seed_accounts(mandoob_sync_server::open_storage(&settings)?.as_ref()).await?;
+    let server = TestServer::start_on(settings).await?;
+    let http = reqwest::Client::new();
+
+    // The console: no script at all, its own stylesheet only.
+    let committee = ConsoleClient::sign_in(&server, "committee").await?;
+    let page = committee.get("/console/queue").await?;
+    assert_eq!(page.status(), 200);
+    assert_common_headers("console page", &page);
+    let policy = csp(&page);
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    assert!(policy.contains("style-src 'self'"), "{policy}");
+    assert!(!policy.contains("script-src"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
+    let html = page.text().await?;
+    assert!(
+        !html.contains("<script") && !html.contains(" style="),
+        "inline script or style"
+    );
+    assert!(!html.contains(" onclick=") && !html.contains(" onsubmit="));
+    let sign_in = http.get(server.url("/console/sign-in")).send().await?;
+    assert_common_headers("sign-in page", &sign_in);
+    let css = http
+        .get(server.url("/console/static/console.css"))
+        .send()
+        .await?;
+    assert_common_headers("stylesheet", &css);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/css")
+    );
+
+    // The device API, signed in and not, and health: nothing may load from them.
+    let login = http
+        .post(server.url("/api/v1/login"))
+        .json(&serde_json::json!({
+            "username": "rep-a", "password": PASSWORD, "device_name": "test phone"
+        }))
+        .send()
+        .await?;
+    assert_eq!(login.status(), 200);
+    assert_common_headers("API sign-in", &login);
+    assert!(csp(&login).starts_with("default-src 'none'"));
+    let token = login.json::<serde_json::Value>().await?["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let library = http
+        .get(server.url("/api/v1/library"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(library.status(), 200);
+    assert_common_headers("API answer", &library);
+    let refused = http.get(server.url("/api/v1/library")).send().await?;
+    assert_eq!(refused.status(), 401);
+    assert_common_headers("API refusal", &refused);
+    assert_common_headers("health", &http.get(server.url("/healthz")).send().await?);
+    assert_common_headers("not found", &http.get(server.url("/nowhere")).send().await?);
+
+    // The web app: its wasm, worker and inline style allowed, its inline script by its hash.
+    let app = http.get(server.url("/app/")).send().await?;
+    assert_eq!(app.status(), 200);
+    assert_common_headers("web app page", &app);
+    let policy = csp(&app);
+    let hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script))
+    };
+    assert!(
+        policy.contains(&format!("'sha256-{hash}'")),
+        "the inline script's hash: {policy}"
+    );
+    let scripts = policy
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap_or_default();
+    assert!(
+        !scripts.contains("'unsafe-inline'"),
+        "inline scripts allowed: {policy}"
+    );
+    for needed in [
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "worker-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "connect-src 'self'",
+    ] {
+        assert!(policy.contains(needed), "{needed} missing: {policy}");
+    }
+    assert_eq!(
+        app.text().await?.matches("<script").count(),
+        2,
+        "the page intact"
+    );
+    let worker = http.get(server.url("/app/worker.js")).send().await?;
+    assert_common_headers("the worker", &worker);
+    assert!(csp(&worker).contains("'wasm-unsafe-eval'"));
+    server.stop().await?;
     Ok(())
 }
