@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&settings.data_dir)
+    mandoob_sync_server::storage::sqlite::files::secure_data_dir(&settings.data_dir)
         .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
     let (listener, addr) = bind(&settings)
         .await

@@ -1,12 +1,14 @@
 //! The server's own protections over HTTP (issue 18): exports that a spreadsheet cannot run,
-//! security headers on every answer.
+//! security headers on every answer, a data directory no other account can read.
 
 use calamine::{Data, Reader, Xlsx};
 use mandoob_shared::doc::{Author, CaseDoc};
 use mandoob_shared::ids::{CaseId, Fils, RequestId, Timestamp};
 use mandoob_shared::model::CaseFile;
 use mandoob_sync_server::Settings;
-use mandoob_tests::{ConsoleClient, Device, PASSWORD, TestServer, seed_accounts, temp_dir};
+use mandoob_tests::{
+    ConsoleClient, Device, PASSWORD, TestServer, seed_accounts, submitted_case, temp_dir,
+};
 
 /// A realistic case whose head is named `name`, registered by `device`'s user and submitted to
 /// the committee, not yet synced; its id and its request's.
@@ -292,6 +294,77 @@ async fn every_answer_carries_the_security_headers() -> anyhow::Result<()> {
     let worker = http.get(server.url("/app/worker.js")).send().await?;
     assert_common_headers("the worker", &worker);
     assert!(csp(&worker).contains("'wasm-unsafe-eval'"));
+    server.stop().await?;
+    Ok(())
+}
+
+/// After a start and a photo upload, the data directory is `0700` and every file in it `0600`
+/// (the photos are rows of the database); a directory loosened by hand (a restored backup) is
+/// tightened at the next start.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_the_servers_alone() -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| -> anyhow::Result<u32> {
+        Ok(std::fs::metadata(p)?.permissions().mode() & 0o777)
+    };
+    let files = |dir: &std::path::Path| -> anyhow::Result<Vec<std::path::PathBuf>> {
+        Ok(std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?)
+    };
+    // The test's folder is made as anyone would make it (0755 here): the server tightens it.
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    let case = submitted_case(&mut rep, 41, 1);
+    let photo = std::fs::read(mandoob_tests::repo().join("tests/fixtures/photos/Portrait_1.jpg"))?;
+    let attached = rep.engine.attach_photo(
+        &case,
+        &photo,
+        mandoob_shared::model::DocumentKind::CivilId,
+        None,
+        None,
+        None,
+    )?;
+    rep.sync().await?;
+    assert!(
+        rep.engine.pending_blobs()?.is_empty(),
+        "the photo was uploaded"
+    );
+    let on_server = reqwest::Client::new()
+        .get(server.url(&format!("/api/v1/blobs/{}", attached.sha256)))
+        .bearer_auth(&rep.login.token)
+        .send()
+        .await?;
+    assert_eq!(on_server.status(), 200);
+    let dir = server.data_dir.clone();
+    assert_eq!(mode(&dir)?, 0o700, "the data directory");
+    let stored = files(&dir)?;
+    assert!(
+        stored.iter().any(|f| f.ends_with("mandoob.sqlite-wal")),
+        "{stored:?}"
+    );
+    for file in &stored {
+        assert_eq!(mode(file)?, 0o600, "{}", file.display());
+    }
+
+    // Loosened by hand while the server was stopped: owner-only again once it starts.
+    server.stop().await?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+    for file in files(&dir)? {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))?;
+    }
+    let server = TestServer::start_on(Settings {
+        data_dir: dir.clone(),
+        ..Settings::default()
+    })
+    .await?;
+    let health = reqwest::get(server.url("/healthz")).await?;
+    assert!(health.status().is_success());
+    assert_eq!(mode(&dir)?, 0o700, "the data directory, tightened");
+    for file in files(&dir)? {
+        assert_eq!(mode(&file)?, 0o600, "{}, tightened", file.display());
+    }
     server.stop().await?;
     Ok(())
 }

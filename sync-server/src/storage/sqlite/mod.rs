@@ -7,12 +7,14 @@
 //! [`cases`] (documents, the changes feed, report rows), [`blobs`] and [`console`] (sessions,
 //! audit log, library, settings). Each holds the SQL of its concern as inherent methods of
 //! [`SqliteStorage`]; the trait implementation below forwards to them (an inherent method is
-//! found before the trait's method of the same name).
+//! found before the trait's method of the same name). [`files`]: the data directory and the
+//! database readable by the server's account only.
 
 mod accounts;
 mod blobs;
 mod cases;
 mod console;
+pub mod files;
 mod migrations;
 
 use std::path::Path;
@@ -49,10 +51,14 @@ pub(super) fn db(e: impl std::fmt::Display) -> StorageError {
 }
 
 impl SqliteStorage {
-    /// Opens (or creates) `mandoob.sqlite` in `data_dir`.
+    /// Opens (or creates) `mandoob.sqlite` in `data_dir`, the directory and the database
+    /// readable by this account only ([`files`]).
     pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
-        std::fs::create_dir_all(data_dir).map_err(db)?;
-        Self::setup(Connection::open(data_dir.join("mandoob.sqlite")).map_err(db)?)
+        files::secure_data_dir(data_dir).map_err(db)?;
+        let storage = Self::setup(Connection::open(data_dir.join(files::DATABASE)).map_err(db)?)?;
+        // SQLite made its `-wal` and `-shm` files just now (with the database's mode).
+        files::secure_database_files(data_dir, &mut Vec::new()).map_err(db)?;
+        Ok(storage)
     }
 
     /// An in-memory database (unit tests).
