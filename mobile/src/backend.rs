@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use mandoob_engine::EngineApi;
 use mandoob_engine::engine::{
-    AttachedPhoto, CaseSummary, Credentials, DuplicateCandidate, Edit, EngineError, Event,
-    ListQuery, NewHousehold, OpenCase, StorageStats,
+    AttachedPhoto, CaseSummary, CivilIdHolder, Credentials, DuplicateCandidate, Edit, EngineError,
+    Event, ListQuery, NewHousehold, OpenCase, StorageStats,
 };
 use mandoob_engine::handle::EngineHandle;
 use mandoob_engine::sync::SyncSummary;
@@ -160,6 +160,15 @@ impl Backend {
         phone: String,
     ) -> Result<Vec<DuplicateCandidate>, AppError> {
         Ok(self.engine().find_duplicates(name, civil_id, phone).await?)
+    }
+
+    /// The households on this device (but `except`) with a member holding this civil ID.
+    pub async fn civil_id_holders(
+        &self,
+        civil_id: String,
+        except: Option<CaseId>,
+    ) -> Result<Vec<CivilIdHolder>, AppError> {
+        Ok(self.engine().civil_id_holders(civil_id, except).await?)
     }
 
     pub async fn create(&self, new: NewHousehold) -> Result<CaseId, AppError> {

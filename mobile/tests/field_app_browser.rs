@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use mandoob_engine::engine::ListQuery;
+use mandoob_shared::ids::Fils;
 use mandoob_shared::model::Relation;
 use mandoob_shared::sample::realistic_case;
 use mandoob_shared::workflow::EventKind;
@@ -129,6 +130,9 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     let case = &open.case;
     assert_eq!(case.household.members.len(), 2);
     assert_eq!(case.head().expect("head").civil_id, head.civil_id);
+    // The corrections made in the home: the head's phone, the address, an income line.
+    assert_eq!(case.head().expect("head").phone, "99887755");
+    assert_eq!(case.household.address.area, "الجهراء - القصر");
     let request = case.requests.last().expect("request");
     assert!(request.declaration.is_some(), "the declaration is signed");
     assert_eq!(case.documents.len(), 4, "three photos and the signature");
@@ -136,6 +140,7 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     assert_eq!(case.contacts.len(), 1);
     assert_eq!(case.contacts[0].by.as_str(), "rep-a");
     assert_eq!(case.household.income.len(), 1);
+    assert_eq!(case.household.income[0].monthly, Fils(275_000));
     for doc in &case.documents {
         for sha in [&doc.sha256, &doc.thumbnail_sha256] {
             let blob = storage.blob(sha).await?;

@@ -57,11 +57,18 @@ try {
   await step('nav-register');
   await page.fill('#name-ar', 'أسرة أخرى');
   await page.fill('#civil-id', env('CIVIL_ID'));
-  await page.waitForSelector('#duplicate-warning');
-  if (!(await page.textContent('#duplicate-warning')).includes(reference)) {
-    throw new Error('the duplicate warning does not name the existing file');
+  await page.waitForSelector('#duplicate-warning .civil-id-held');
+  if (!(await page.textContent('#duplicate-warning .civil-id-held')).includes(reference)) {
+    throw new Error('the duplicate warning does not name the file that holds the civil ID');
   }
   await shot('ar-03-duplicate-warning');
+  // Registered anyway (the representative's choice: a warning, not a refusal). Each file then
+  // names the other where the civil ID is typed.
+  await page.selectOption('#governorate', 'jahra');
+  await step('register-anyway');
+  await page.waitForSelector('#case-title');
+  const second = (await page.textContent('#case-reference')).trim();
+  if (second === reference) throw new Error('registering anyway opened the existing file');
 
   // Back to the first family's file.
   await step('nav-cases');
@@ -103,6 +110,37 @@ try {
   await step('member-add');
   await page.waitForFunction(() => document.querySelector('.members').innerText.includes('مطر'));
   if ((await page.$$('.members li')).length !== 2) throw new Error('a correction added a member');
+  // The head's details corrected in place: a mistyped phone is refused beside the field with
+  // the form kept as typed; the correction is then stored.
+  await step('member-0-edit');
+  await page.waitForFunction(
+    () => document.querySelector('#member-phone').value === '99887766',
+    null,
+    { timeout: 5000 },
+  ).catch(() => { throw new Error('the correction form is not filled with the head'); });
+  await page.waitForSelector('#civil-id-elsewhere');
+  if (!(await page.textContent('#civil-id-elsewhere')).includes(second)) {
+    throw new Error('the household step does not name the other file with this civil ID');
+  }
+  await page.fill('#member-phone', '12345');
+  await step('member-add');
+  await page.waitForSelector('#member-phone-error');
+  if ((await page.inputValue('#member-phone')) !== '12345'
+    || (await page.inputValue('#member-name')) !== 'خالد عبدالله العنزي') {
+    throw new Error('the head correction form lost what was typed');
+  }
+  if ((await page.textContent('.members')).includes('12345')) throw new Error('an invalid phone was stored');
+  await shot('ar-03c-head-refused');
+  await page.fill('#member-phone', '99887755');
+  await step('member-add');
+  await page.waitForFunction(() => document.querySelector('.members').innerText.includes('99887755'));
+  if ((await page.inputValue('#member-phone')) !== '') throw new Error('the form stayed on the head');
+  // The address corrected.
+  await step('address-correct');
+  await page.fill('#address-area', 'الجهراء - القصر');
+  await step('address-save');
+  await page.waitForFunction(() => document.querySelector('#address-text')?.innerText.includes('القصر'));
+  await shot('ar-03d-household');
 
   // 3. Interview and request.
   await step('step-interview');
@@ -119,6 +157,15 @@ try {
   await page.fill('#income-amount', '250');
   await step('income-add');
   await page.waitForFunction(() => document.body.innerText.includes('250.000 KWD'));
+  // A line corrected in place: no amount is refused beside the field, what was typed stays.
+  await step('income-0-edit');
+  await page.fill('#income-amount', '0');
+  await step('income-add');
+  await page.waitForSelector('#income-amount-error');
+  if ((await page.inputValue('#income-amount')) !== '0') throw new Error('the line form lost what was typed');
+  await page.fill('#income-amount', '275');
+  await step('income-add');
+  await page.waitForFunction(() => document.body.innerText.includes('275.000 KWD') && !document.body.innerText.includes('250.000 KWD'));
   // A line typed by mistake is removed.
   await page.fill('#expense-amount', '999');
   await step('expense-add');
@@ -209,6 +256,17 @@ try {
   await step('tab-visit');
   await step('step-documents');
   await shot('en-05-documents');
+  // Household data stays correctable after submission: the head's phone, refused when wrong.
+  await step('step-registration');
+  await page.waitForSelector('#household-correctable');
+  await shot('en-03d-household');
+  await step('member-0-edit');
+  await page.fill('#member-phone', '12');
+  await step('member-add');
+  await page.waitForSelector('#member-phone-error');
+  await shot('en-03c-head-refused');
+  await step('member-cancel');
+  await page.waitForFunction(() => document.querySelector('#member-phone').value === '');
   await step('tab-services');
   await step('survey-start');
   await page.waitForSelector('#survey-submit');

@@ -145,14 +145,20 @@ impl Engine {
     /// Applies a field-level edit.
     pub fn edit(&mut self, id: &CaseId, edit: Edit) -> Result<(), EngineError> {
         self.check_edit(&edit)?;
+        self.check_in_case(id, std::slice::from_ref(&edit))?;
         self.change_case(id, move |c| apply_edit(c, edit))
     }
 
     /// Refuses an edit that would store what the form should have refused: an invalid member
-    /// (civil ID, phone, birth date), an empty or out-of-range survey. Nothing is written.
+    /// (civil ID, phone, birth date; a head must be an adult), an address without its
+    /// governorate, an income or expense line of no amount, an empty or out-of-range survey.
+    /// Nothing is written.
     fn check_edit(&self, edit: &Edit) -> Result<(), EngineError> {
         let errors = match edit {
             Edit::AddSurvey(s) => validate::survey(s),
+            Edit::SetAddress(a) => validate::address(a),
+            Edit::UpsertIncome(l) => validate::money_line(l, "income"),
+            Edit::UpsertExpense(l) => validate::money_line(l, "expenses"),
             Edit::UpsertMember(m) => {
                 let mut errors = validate::member(m, self.today());
                 if m.relation == Relation::Head {
@@ -162,6 +168,28 @@ impl Engine {
             }
             _ => Vec::new(),
         };
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(EngineError::Invalid(errors))
+        }
+    }
+
+    /// Refuses a member whose civil ID another member of the same household has (the same
+    /// civil ID in another household is only a warning: see `civil_id_holders`).
+    fn check_in_case(&mut self, id: &CaseId, edits: &[Edit]) -> Result<(), EngineError> {
+        if !edits.iter().any(|e| matches!(e, Edit::UpsertMember(_))) {
+            return Ok(());
+        }
+        let case = self.open_case(id)?.case;
+        let today = self.today();
+        let errors: Vec<_> = edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::UpsertMember(m) => validate::civil_id_repeated(&case, m, today),
+                _ => None,
+            })
+            .collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -291,6 +319,7 @@ impl Engine {
         for edit in &edits {
             self.check_edit(edit)?;
         }
+        self.check_in_case(id, &edits)?;
         self.change_case(id, move |c| {
             for edit in edits {
                 apply_edit(c, edit);

@@ -185,6 +185,10 @@ commands! {
     FindDuplicates { name: String, civil_id: String, phone: String }
         => find_duplicates -> Vec<DuplicateCandidate> = Duplicates
         : engine.find_duplicates(&name, &civil_id, &phone);
+    /// The households on this device (but `except`) with a member holding this civil ID.
+    CivilIdHolders { civil_id: String, except: Option<CaseId> }
+        => civil_id_holders -> Vec<CivilIdHolder> = Holders
+        : engine.civil_id_holders(&civil_id, except.as_ref());
     /// Captures a photo and attaches it to a case (and to a request, when given).
     AttachPhoto {
         case: CaseId,

@@ -101,6 +101,16 @@ pub struct DuplicateCandidate {
     pub score: MatchScore,
 }
 
+/// A household on this device with a member who holds a given civil ID: the file it belongs
+/// to, and who holds it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CivilIdHolder {
+    pub case: CaseSummary,
+    pub member: MemberId,
+    pub member_name: String,
+    pub relation: Relation,
+}
+
 /// A photo attached to a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachedPhoto {
@@ -150,6 +160,7 @@ pub enum Reply {
     Case(OpenCase),
     Cases(Vec<CaseSummary>),
     Duplicates(Vec<DuplicateCandidate>),
+    Holders(Vec<CivilIdHolder>),
     Photo(AttachedPhoto),
     Blob(Option<Vec<u8>>),
     Stats(StorageStats),

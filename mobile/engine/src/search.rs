@@ -2,6 +2,7 @@
 //! loading documents; and the index row a case file gives.
 
 use mandoob_shared::dedupe::{self, Person};
+use mandoob_shared::ids::CaseId;
 use mandoob_shared::model::CaseFile;
 use mandoob_shared::summary::Summary;
 use mandoob_shared::validate::{civil_id, phone};
@@ -9,7 +10,7 @@ use mandoob_shared::workflow::SlaPolicy;
 use mandoob_shared::{arabic, ids::Timestamp};
 
 use crate::engine::Engine;
-use crate::protocol::{CaseSummary, DuplicateCandidate, EngineError, ListQuery};
+use crate::protocol::{CaseSummary, CivilIdHolder, DuplicateCandidate, EngineError, ListQuery};
 use crate::store::{IndexRow, index};
 
 impl Engine {
@@ -119,6 +120,41 @@ impl Engine {
             }
         }
         out.sort_by(|a, b| b.score.score.total_cmp(&a.score.score));
+        Ok(out)
+    }
+
+    /// The households on this device, but `except`, with a member holding civil ID `civil`
+    /// (head or not), from the index of every member's civil ID; and who holds it there. Empty
+    /// when `civil` is not a valid civil ID (the form says what is wrong with it).
+    pub fn civil_id_holders(
+        &self,
+        civil: &str,
+        except: Option<&CaseId>,
+    ) -> Result<Vec<CivilIdHolder>, EngineError> {
+        // Indexed whatever the holder's age today (as `Summary::of` indexes them).
+        let Ok(wanted) = civil_id::parse(civil, chrono::NaiveDate::MAX) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for id in index::cases_with_id(self.store().conn(), wanted.as_str())? {
+            if except.is_some_and(|e| e.as_str() == id) {
+                continue;
+            }
+            let case = self.store().load_doc(&id)?.hydrate()?;
+            let summary = self.summary(&id)?;
+            for m in &case.household.members {
+                if civil_id::parse(&m.civil_id, chrono::NaiveDate::MAX)
+                    .is_ok_and(|c| c.as_str() == wanted.as_str())
+                {
+                    out.push(CivilIdHolder {
+                        case: summary.clone(),
+                        member: m.id.clone(),
+                        member_name: m.name_ar.clone(),
+                        relation: m.relation,
+                    });
+                }
+            }
+        }
         Ok(out)
     }
 

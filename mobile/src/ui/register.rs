@@ -1,17 +1,19 @@
-//! Registering a new household, with the live duplicate check.
+//! Registering a new household, with the live duplicate check: a civil ID already on file names
+//! who holds it (the head, or a member) and the file, with a way to open it; registering
+//! anyway is the representative's choice (a person may leave one household for another).
 
 use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use mandoob_engine::engine::{DuplicateCandidate, EngineError};
+use mandoob_engine::engine::{CivilIdHolder, DuplicateCandidate, EngineError};
 use mandoob_shared::dedupe::MatchReason;
 use mandoob_shared::model::*;
 
 use crate::backend::{AppError, Backend};
 use crate::state::*;
 
-use super::widgets::Field;
+use super::widgets::{Field, holder_text};
 use super::{Ctx, Texts, engine_error_text, today};
 
 #[component]
@@ -25,17 +27,23 @@ pub(super) fn Register() -> Element {
     let mut failure = use_signal(Vec::<String>::new);
     let dup_backend = backend.clone();
     // The live duplicate check, as the representative types.
+    // With who holds the civil ID in each file that has it (the head, or a member).
     let candidates = use_resource(move || {
         let backend = dup_backend.clone();
         let f = form();
         async move {
             if !f.worth_duplicate_check() {
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
-            backend
+            let found = backend
                 .duplicates(f.name_ar.clone(), f.civil_id.clone(), f.phone.clone())
                 .await
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let holders = backend
+                .civil_id_holders(f.civil_id.clone(), None)
+                .await
+                .unwrap_or_default();
+            (found, holders)
         }
     });
     let errors = form().errors(today());
@@ -48,7 +56,8 @@ pub(super) fn Register() -> Element {
             .find(|(f, _)| *f == field)
             .map(|(_, e)| tr.error(e))
     };
-    let found: Vec<DuplicateCandidate> = candidates.read().clone().unwrap_or_default();
+    let (found, holders): (Vec<DuplicateCandidate>, Vec<CivilIdHolder>) =
+        candidates.read().clone().unwrap_or_default();
     let create = move |not_a_duplicate: bool| {
         let backend = backend.clone();
         async move {
@@ -107,9 +116,14 @@ pub(super) fn Register() -> Element {
                     ul {
                         for c in found.clone() {
                             li { key: "{c.case.id.as_str()}",
-                                strong { "{c.member_name}" } " · "
-                                span { dir: "ltr", "{c.case.reference}" } " · "
-                                {tr.text(if c.score.reasons.contains(&MatchReason::SameCivilId) { "duplicate-same-civil-id" } else { "duplicate-similar" })}
+                                if let Some(h) = holders.iter().find(|h| h.case.id == c.case.id) {
+                                    span { class: "civil-id-held", {holder_text(tr, h)} }
+                                } else {
+                                    strong { "{c.member_name}" } " · "
+                                    span { dir: "ltr", "{c.case.reference}" } " · "
+                                    {tr.text(if c.score.reasons.contains(&MatchReason::SameCivilId) { "duplicate-same-civil-id" } else { "duplicate-similar" })}
+                                }
+                                " "
                                 button { class: "link",
                                     onclick: {
                                         let id = c.case.id.clone();
@@ -120,6 +134,7 @@ pub(super) fn Register() -> Element {
                             }
                         }
                     }
+                    if !holders.is_empty() { p { class: "hint", {tr.text("civil-id-held-register-hint")} } }
                     button { id: "register-anyway", onclick: move |_| create_new(true), {tr.text("duplicate-not-same")} }
                 }
             } else {

@@ -1,5 +1,6 @@
 //! Pieces shared by several screens: the navigation buttons and sync badge, the
-//! engine-unavailable page, a labelled text field, monthly money lines, and the photo
+//! engine-unavailable page, a labelled text field, the warning that a civil ID is on file in
+//! another household, monthly money lines (added and corrected in place), and the photo
 //! thumbnail and capture input.
 
 use std::rc::Rc;
@@ -8,10 +9,11 @@ use base64::Engine as _;
 use dioxus::prelude::*;
 
 use mandoob_engine::capture::QualityWarning;
-use mandoob_engine::engine::EngineError;
-use mandoob_shared::i18n::Lang;
+use mandoob_engine::engine::{CivilIdHolder, EngineError};
+use mandoob_shared::i18n::{Lang, Translator};
 use mandoob_shared::ids::*;
 use mandoob_shared::model::*;
+use mandoob_shared::validate;
 
 use crate::backend::{AppError, Backend, PhotoError};
 use crate::platform::{self, Renderer};
@@ -104,38 +106,165 @@ pub(super) fn Field(
     }
 }
 
+/// Who holds a civil ID in another household, and the file: one sentence.
+pub(super) fn holder_text(tr: &Translator, h: &CivilIdHolder) -> String {
+    let reference = h.case.reference.as_str();
+    if h.relation == Relation::Head {
+        let args = [("name", h.member_name.as_str()), ("reference", reference)];
+        tr.text_with("civil-id-held-head", &args)
+    } else {
+        let relation = tr.text(&h.relation.label_key());
+        let args = [
+            ("name", h.member_name.as_str()),
+            ("relation", relation.as_str()),
+            ("reference", reference),
+        ];
+        tr.text_with("civil-id-held-member", &args)
+    }
+}
+
+/// Beside a member's civil ID field, as it is typed: the other households on this device with
+/// someone holding it (a warning naming the file, with a way to open it; saving is still
+/// allowed, since a person may move between households). `onopen` gets the file to open.
+#[component]
+pub(super) fn CivilIdElsewhere(
+    civil_id: Signal<String>,
+    case: CaseId,
+    onopen: EventHandler<CaseId>,
+) -> Element {
+    let texts = use_context::<Rc<Texts>>();
+    let backend = use_context::<Backend>();
+    let ctx = use_context::<Ctx>();
+    let tr = texts.get((ctx.lang)());
+    let except = case.clone();
+    let holders = use_resource(move || {
+        let backend = backend.clone();
+        let except = except.clone();
+        let typed = civil_id();
+        async move {
+            backend
+                .civil_id_holders(typed, Some(except))
+                .await
+                .unwrap_or_default()
+        }
+    });
+    let found: Vec<CivilIdHolder> = holders.read().clone().unwrap_or_default();
+    if found.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+        div { class: "warning", id: "civil-id-elsewhere", role: "status",
+            for h in found {
+                p { key: "{h.case.id.as_str()}-{h.member.as_str()}",
+                    {holder_text(tr, &h)} " "
+                    button { class: "link",
+                        onclick: {
+                            let id = h.case.id.clone();
+                            move |_| onopen.call(id.clone())
+                        },
+                        {tr.text("duplicate-open")}
+                    }
+                }
+            }
+            p { class: "hint", {tr.text("civil-id-held-member-hint")} }
+        }
+    }
+}
+
+/// The add-or-correct row of [`MoneyLines`], held by the screen that writes the lines: it
+/// clears the row once the engine stored the line, and shows the engine's refusal beside the
+/// amount (what was typed stays).
+#[derive(Clone, Copy, PartialEq)]
+pub(super) struct LineForm {
+    pub kind: Signal<String>,
+    pub amount: Signal<String>,
+    /// The line being corrected (its id), or `None` for a new line.
+    pub editing: Signal<Option<String>>,
+    /// Why the last save was refused.
+    pub error: Signal<Option<String>>,
+}
+
+impl LineForm {
+    /// Back to an empty row for a new line.
+    pub fn clear(mut self) {
+        self.amount.set(String::new());
+        self.editing.set(None);
+        self.error.set(None);
+    }
+}
+
+/// A [`LineForm`] starting on `kind` (a hook: call it on every render).
+pub(super) fn use_line_form(kind: &'static str) -> LineForm {
+    LineForm {
+        kind: use_signal(|| kind.to_owned()),
+        amount: use_signal(String::new),
+        editing: use_signal(|| None),
+        error: use_signal(|| None),
+    }
+}
+
 /// Monthly amounts by category (income by source, expenses by kind), their total, and a row
-/// to add one. `onadd` receives the category code and the amount.
+/// to add one or correct one in place. `onsave` receives the corrected line's id (`None` for a
+/// new line), the category code and the amount, once the amount passes the same check as the
+/// engine's (`validate::money_line`).
 #[component]
 pub(super) fn MoneyLines(
     prefix: &'static str,
     title: String,
     add: String,
-    /// (id, label key, monthly amount)
-    lines: Vec<(String, String, Fils)>,
+    /// (id, category code, label key, monthly amount)
+    lines: Vec<(String, String, String, Fils)>,
     /// (code, label key), in display order
     kinds: Vec<(&'static str, String)>,
-    onadd: EventHandler<(String, Fils)>,
+    form: LineForm,
+    onsave: EventHandler<(Option<String>, String, Fils)>,
     /// Receives the id of a line to remove (a correction).
     onremove: EventHandler<String>,
 ) -> Element {
     let texts = use_context::<Rc<Texts>>();
     let ctx = use_context::<Ctx>();
     let tr = texts.get((ctx.lang)());
-    let first = kinds.first().map(|k| k.0.to_owned()).unwrap_or_default();
-    let mut kind = use_signal(move || first);
-    let mut amount = use_signal(String::new);
-    let total: i64 = lines.iter().map(|l| l.2.0).sum();
+    let LineForm {
+        mut kind,
+        mut amount,
+        mut editing,
+        mut error,
+    } = form;
+    let total: i64 = lines.iter().map(|l| l.3.0).sum();
     let unreadable = !amount().trim().is_empty() && !matches!(parse_kwd(&amount()), Ok(Some(_)));
+    let list = if prefix == "expense" {
+        "expenses"
+    } else {
+        "income"
+    };
+    let save_texts = texts.clone();
     rsx! {
         h3 { "{title}" }
         ul { class: "log",
-            for (i, (id, label, monthly)) in lines.iter().enumerate() {
-                li { key: "{id}", {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } " "
+            for (i, (id, code, label, monthly)) in lines.iter().enumerate() {
+                li { key: "{id}", class: if editing().as_deref() == Some(id.as_str()) { "editing" } else { "" },
+                    {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } " "
+                    button { class: "link", id: "{prefix}-{i}-edit",
+                        onclick: {
+                            let (id, code, monthly) = (id.clone(), code.clone(), *monthly);
+                            move |_| {
+                                kind.set(code.clone());
+                                amount.set(monthly.to_string());
+                                error.set(None);
+                                editing.set(Some(id.clone()));
+                            }
+                        },
+                        {tr.text("member-edit")}
+                    }
                     button { class: "link danger", id: "{prefix}-{i}-remove",
                         onclick: {
                             let id = id.clone();
-                            move |_| onremove.call(id.clone())
+                            move |_| {
+                                if editing().as_deref() == Some(id.as_str()) {
+                                    form.clear();
+                                }
+                                onremove.call(id.clone())
+                            }
                         },
                         {tr.text("member-remove")}
                     }
@@ -150,21 +279,38 @@ pub(super) fn MoneyLines(
                 }
             }
             input { id: "{prefix}-amount", dir: "ltr", inputmode: "decimal", placeholder: tr.text("request-amount"),
-                "aria-invalid": unreadable,
-                value: amount(), oninput: move |e| amount.set(e.value()) }
+                "aria-invalid": unreadable || error().is_some(),
+                value: amount(), oninput: move |e| { error.set(None); amount.set(e.value()) } }
         }
-        // Text that is not an amount is said beside the field, never silently ignored.
+        // Text that is not an amount, or an amount refused, is said beside the field, never
+        // silently ignored; what was typed stays.
         if unreadable {
             p { class: "field-error", id: "{prefix}-amount-error", role: "alert", {tr.text("amount-bad")} }
+        } else if let Some(e) = error() {
+            p { class: "field-error", id: "{prefix}-amount-error", role: "alert", "{e}" }
         }
-        button { id: "{prefix}-add",
-            onclick: move |_| {
-                if let Ok(Some(monthly)) = parse_kwd(&amount()) {
-                    onadd.call((kind(), monthly));
-                    amount.set(String::new());
+        div { class: "row",
+            button { id: "{prefix}-add",
+                onclick: move |_| {
+                    let tr = save_texts.get((ctx.lang)());
+                    let Ok(Some(monthly)) = parse_kwd(&amount()) else {
+                        error.set(Some(tr.text("amount-bad")));
+                        return;
+                    };
+                    let problems = validate::money_line(&money_line((), monthly), list);
+                    if let Some(p) = problems.first() {
+                        error.set(Some(tr.error(p)));
+                        return;
+                    }
+                    onsave.call((editing(), kind(), monthly));
+                },
+                if editing().is_some() { {tr.text("save")} } else { "{add}" }
+            }
+            if editing().is_some() {
+                button { class: "link", id: "{prefix}-cancel", onclick: move |_| form.clear(),
+                    {tr.text("correction-cancel")}
                 }
-            },
-            "{add}"
+            }
         }
     }
 }

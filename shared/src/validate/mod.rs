@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{RequestCatalog, Scope};
 use crate::doc::FieldPath;
 use crate::ids::RequestId;
-use crate::model::{CaseFile, IncomeSource, Member, Relation, SatisfactionSurvey, domain_enum};
+use crate::model::{
+    Address, CaseFile, IncomeSource, Member, MoneyLine, Relation, SatisfactionSurvey, domain_enum,
+};
 
 domain_enum!(
     /// What is wrong. Each code has a message in the translations (`error-<code>`).
@@ -185,6 +187,46 @@ pub fn head_minor(head: &Member, on: NaiveDate) -> Option<ValidationError> {
             .arg("age", age)
             .arg("adult_age", ADULT_AGE)
     })
+}
+
+/// Why `m` cannot be stored in `case`: another member of the same household already has its
+/// civil ID (one person is one member). A civil ID held in *another* household is not an
+/// error: a person may move between households (the app names that file as a warning).
+pub fn civil_id_repeated(case: &CaseFile, m: &Member, on: NaiveDate) -> Option<ValidationError> {
+    let id = civil_id::parse(&m.civil_id, on).ok()?;
+    case.household
+        .members
+        .iter()
+        .filter(|other| other.id != m.id)
+        .any(|other| civil_id::parse(&other.civil_id, on).is_ok_and(|o| o.as_str() == id.as_str()))
+        .then(|| ValidationError::new(member_path(m).key("civil_id"), Code::CivilIdRepeated))
+}
+
+/// Checks an address as registration does: the governorate is required.
+pub fn address(a: &Address) -> Vec<ValidationError> {
+    let path = FieldPath::default().key("household").key("address");
+    if a.governorate.is_none() {
+        vec![ValidationError::new(
+            path.key("governorate"),
+            Code::Required,
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Checks a monthly income or expense line (`list`: `income` or `expenses`): an amount of
+/// more than zero (an empty line would only hide the household's figures).
+pub fn money_line<K>(line: &MoneyLine<K>, list: &str) -> Vec<ValidationError> {
+    if line.monthly.0 > 0 {
+        return Vec::new();
+    }
+    let path = FieldPath::default()
+        .key("household")
+        .key(list)
+        .item(line.id.as_str())
+        .key("monthly");
+    vec![ValidationError::new(path, Code::AmountNotPositive)]
 }
 
 /// Checks the household as a whole: one adult head, no civil ID twice.

@@ -1,5 +1,5 @@
 //! Visit step: the interview, the request itself, household notes, and the money section
-//! (housing, income, expenses).
+//! (housing, income, expenses; lines added, corrected in place or removed).
 
 use std::rc::Rc;
 
@@ -12,8 +12,8 @@ use mandoob_shared::workflow::RequestStatus;
 
 use crate::backend::Backend;
 use crate::state::*;
-use crate::ui::widgets::{Field, MoneyLines};
-use crate::ui::{Ctx, Texts};
+use crate::ui::widgets::{Field, LineForm, MoneyLines, use_line_form};
+use crate::ui::{Ctx, Texts, engine_error_text};
 
 #[component]
 pub(super) fn InterviewStep(open: OpenCase) -> Element {
@@ -129,40 +129,90 @@ fn MoneySection(open: OpenCase) -> Element {
             let _ = backend.edit(id, Edit::SetHousing(h)).await;
         }
     };
-    // Writes one line edit (add or remove); the amount's errors are shown by its field.
-    let add_line = move |edit: Option<Edit>| {
+    // Writes one line edit; a removal's failure is said under the lines.
+    let line_backend = backend.clone();
+    let line_id = id.clone();
+    let mut failure = use_signal(Vec::<String>::new);
+    let remove_line = move |edit: Edit| {
+        let backend = line_backend.clone();
+        let id = line_id.clone();
+        spawn(async move {
+            if let Err(e) = backend.edit(id, edit).await {
+                failure.set(engine_error_text(Texts::new().get((ctx.lang)()), &e));
+            }
+        });
+    };
+    let remove_income_line = remove_line.clone();
+    let remove_expense_line = remove_line;
+    // Adds a line or corrects one in place (its id, member and note kept): the row is cleared
+    // once stored; a refusal is said beside the amount, with what was typed kept.
+    let save_line = move |form: LineForm, edit: Edit| {
         let backend = backend.clone();
         let id = id.clone();
-        if let Some(edit) = edit {
-            spawn(async move {
-                let _ = backend.edit(id, edit).await;
-            });
-        }
+        spawn(async move {
+            match backend.edit(id, edit).await {
+                Ok(()) => form.clear(),
+                Err(e) => {
+                    let texts = Texts::new();
+                    let text = engine_error_text(texts.get((ctx.lang)()), &e).join(" ");
+                    let mut error = form.error;
+                    error.set(Some(text));
+                }
+            }
+        });
     };
-    let add_expense_line = add_line.clone();
-    let remove_income_line = add_line.clone();
-    let remove_expense_line = add_line.clone();
-    let add_income = move |(code, monthly): (String, Fils)| {
-        add_line(IncomeSource::from_code(&code).map(|k| Edit::UpsertIncome(money_line(k, monthly))))
+    let save_expense_line = save_line.clone();
+    let income_form = use_line_form(IncomeSource::ALL[0].code());
+    let expense_form = use_line_form(ExpenseKind::ALL[0].code());
+    let stored_income = open.case.household.income.clone();
+    let save_income = move |(editing, code, monthly): (Option<String>, String, Fils)| {
+        let Some(kind) = IncomeSource::from_code(&code) else {
+            return;
+        };
+        save_line(
+            income_form,
+            Edit::UpsertIncome(corrected(&stored_income, editing, kind, monthly)),
+        );
     };
-    let add_expense = move |(code, monthly): (String, Fils)| {
-        add_expense_line(
-            ExpenseKind::from_code(&code).map(|k| Edit::UpsertExpense(money_line(k, monthly))),
-        )
+    let stored_expenses = open.case.household.expenses.clone();
+    let save_expense = move |(editing, code, monthly): (Option<String>, String, Fils)| {
+        let Some(kind) = ExpenseKind::from_code(&code) else {
+            return;
+        };
+        save_expense_line(
+            expense_form,
+            Edit::UpsertExpense(corrected(&stored_expenses, editing, kind, monthly)),
+        );
     };
-    let income: Vec<(String, String, Fils)> = open
+    let income: Vec<(String, String, String, Fils)> = open
         .case
         .household
         .income
         .iter()
-        .map(|l| (l.id.as_str().to_owned(), l.kind.label_key(), l.monthly))
+        .map(|l| {
+            let code = l.kind.code().to_owned();
+            (
+                l.id.as_str().to_owned(),
+                code,
+                l.kind.label_key(),
+                l.monthly,
+            )
+        })
         .collect();
-    let expenses: Vec<(String, String, Fils)> = open
+    let expenses: Vec<(String, String, String, Fils)> = open
         .case
         .household
         .expenses
         .iter()
-        .map(|l| (l.id.as_str().to_owned(), l.kind.label_key(), l.monthly))
+        .map(|l| {
+            let code = l.kind.code().to_owned();
+            (
+                l.id.as_str().to_owned(),
+                code,
+                l.kind.label_key(),
+                l.monthly,
+            )
+        })
         .collect();
     let income_kinds: Vec<(&'static str, String)> = IncomeSource::ALL
         .iter()
@@ -186,10 +236,29 @@ fn MoneySection(open: OpenCase) -> Element {
             error: parse_kwd(&rent()).is_err().then(|| tr.text("amount-bad")), oninput: move |v| rent.set(v) }
         button { id: "housing-save", onclick: save_housing, {tr.text("save")} }
         MoneyLines { prefix: "income", title: tr.text("income-title"), add: tr.text("income-add"),
-            lines: income, kinds: income_kinds, onadd: add_income,
-            onremove: move |line: String| remove_income_line(Some(Edit::RemoveIncome(MoneyLineId::new(line)))) }
+            lines: income, kinds: income_kinds, form: income_form, onsave: save_income,
+            onremove: move |line: String| remove_income_line(Edit::RemoveIncome(MoneyLineId::new(line))) }
         MoneyLines { prefix: "expense", title: tr.text("expenses-title"), add: tr.text("expense-add"),
-            lines: expenses, kinds: expense_kinds, onadd: add_expense,
-            onremove: move |line: String| remove_expense_line(Some(Edit::RemoveExpense(MoneyLineId::new(line)))) }
+            lines: expenses, kinds: expense_kinds, form: expense_form, onsave: save_expense,
+            onremove: move |line: String| remove_expense_line(Edit::RemoveExpense(MoneyLineId::new(line))) }
+        for (i, f) in failure().iter().enumerate() { p { key: "{i}", class: "error", role: "alert", "{f}" } }
+    }
+}
+
+/// The line `editing` of `stored` with a new kind and amount (its id, member and note kept),
+/// or a new line when it is `None` (or no longer there).
+fn corrected<K: Clone>(
+    stored: &[MoneyLine<K>],
+    editing: Option<String>,
+    kind: K,
+    monthly: Fils,
+) -> MoneyLine<K> {
+    match editing.and_then(|id| stored.iter().find(|l| l.id.as_str() == id)) {
+        Some(line) => MoneyLine {
+            kind,
+            monthly,
+            ..line.clone()
+        },
+        None => money_line(kind, monthly),
     }
 }

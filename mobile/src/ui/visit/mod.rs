@@ -1,6 +1,7 @@
 //! The visit flow: its progress and steps (welcome, registration, interview, documents,
 //! referral, declaration, submit), one file per step.
 
+mod address;
 pub(crate) mod answer;
 mod declaration;
 mod documents;
