@@ -2,6 +2,8 @@
 //! SQLite storage in a temporary directory, and simulated devices (a real device engine and
 //! the real sync client).
 
+pub mod link;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
