@@ -172,3 +172,22 @@ pub async fn share_text(title: &str, text: &str) -> Shared {
 pub fn print_page() {
     let _ = document::eval("window.print();");
 }
+
+/// Where the phone is, when it can tell within a few seconds (the browser asks the person
+/// first; no network is needed for GPS). `None` when refused, unavailable or too slow.
+pub async fn current_position() -> Option<mandoob_shared::model::GeoPoint> {
+    let script = r#"if (!navigator.geolocation) return null;
+        return await new Promise((done) => navigator.geolocation.getCurrentPosition(
+            (p) => done([p.coords.latitude, p.coords.longitude, p.coords.accuracy]),
+            () => done(null),
+            { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }));"#;
+    let found: Option<(f64, f64, f64)> = document::eval(script).join().await.ok().flatten();
+    let (lat, lon, accuracy) = found?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(
+        mandoob_shared::model::GeoPoint {
+            lat,
+            lon,
+            accuracy_m: (accuracy.is_finite() && accuracy >= 0.0).then_some(accuracy),
+        },
+    )
+}

@@ -136,6 +136,10 @@ async fn home_visit_offline_then_synced_in_a_real_browser() -> anyhow::Result<()
     let request = case.requests.last().expect("request");
     assert!(request.declaration.is_some(), "the declaration is signed");
     assert_eq!(case.documents.len(), 4, "three photos and the signature");
+    // The home visit: who, when and what was seen, for the console's "visits and interview".
+    assert_eq!(case.visits.len(), 1, "the visit is recorded");
+    assert_eq!(case.visits[0].by.as_str(), "rep-a");
+    assert!(case.visits[0].notes.contains("رطوبة"), "the visit's notes");
     // The inquiry logged in the home, recorded as the representative's.
     assert_eq!(case.contacts.len(), 1);
     assert_eq!(case.contacts[0].by.as_str(), "rep-a");

@@ -75,8 +75,15 @@ try {
   await page.click(`.case-row[data-reference="${reference}"]`);
   await page.waitForSelector('#case-title');
 
-  // 1. Welcome and inquiries.
+  // 1. The visit starts at the family's home (its time, and the place when the phone gives
+  // it), with what the representative sees; then the family's questions.
   await step('step-welcome');
+  await step('visit-start');
+  await page.waitForSelector('#visit-started');
+  await page.fill('#visit-notes', 'شقة من غرفتين، رطوبة في الجدران، الأسرة كلها حاضرة');
+  await step('visit-save');
+  await page.waitForSelector('#visit-card .ok');
+  await shot('ar-04a-visit');
   await page.fill('#inquiry-question', 'متى يصل الرد على الطلب؟');
   await page.fill('#inquiry-answer', 'خلال أسبوعين من رفع الطلب');
   await step('inquiry-log');

@@ -109,7 +109,7 @@ fn Timeline(open: OpenCase) -> Element {
                         {tr.text(if d.accepted { "event-accepted" } else { "event-rejected" })} " — "
                         {tr.text_with("decision-reason", &[("reason", &d.reason)])}
                     }
-                    if let Some(g) = open.case.request(&state.request).and_then(|r| granted_text(&tr, r, d)) {
+                    if let Some(g) = open.case.request(&state.request).and_then(|r| granted_text(tr, r, d)) {
                         p { class: "ok", "{g}" }
                     }
                 }

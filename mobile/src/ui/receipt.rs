@@ -176,7 +176,7 @@ mod tests {
         let submitted = (EventKind::Submitted, Role::Representative, "", None);
         let (draft, r) = open_with(&[]);
         assert_eq!(family_text(ar, &draft, &r, &sla), None, "nothing before submission");
-        let (open, r) = open_with(&[submitted.clone()]);
+        let (open, r) = open_with(std::slice::from_ref(&submitted));
         let text = clean(family_text(ar, &open, &r, &sla).expect("text"));
         assert!(text.contains(open.case.reference.as_str()) && text.contains("استلمنا طلبكم"));
         let (open, r) = open_with(&[

@@ -65,7 +65,7 @@ pub(super) fn SubmitStep(open: OpenCase) -> Element {
     let granted = state
         .as_ref()
         .and_then(|s| s.decision.as_ref())
-        .and_then(|d| granted_text(&tr, &request, d));
+        .and_then(|d| granted_text(tr, &request, d));
     let waiting = state
         .clone()
         .filter(|s| s.status == RequestStatus::InfoRequested);
