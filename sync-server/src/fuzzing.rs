@@ -77,6 +77,7 @@ fn user(byte: u8) -> UserRecord {
         branch: BranchCode::new("QRN"),
         password_hash: String::new(),
         active: true,
+        locked: false,
     }
 }
 

@@ -13,8 +13,8 @@
 //!   `mandoob_shared::access`;
 //! - [`storage`]: the storage trait and its embedded SQLite backend, with [`report`], the
 //!   rows it keeps beside each case for the console;
-//! - [`auth`]: argon2id passwords, hashed tokens, the sign-in limiter; [`headers`]: the
-//!   security headers of every answer.
+//! - [`auth`]: argon2id passwords, hashed tokens; [`sign_in_limits`]: how often passwords may
+//!   be tried; [`headers`]: the security headers of every answer.
 
 pub mod admin;
 pub mod api;
@@ -28,6 +28,7 @@ pub mod push;
 pub mod report;
 pub mod service;
 pub mod settings;
+pub mod sign_in_limits;
 pub mod state;
 pub mod storage;
 pub mod tls;
@@ -145,11 +146,17 @@ pub async fn serve(
         stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
         let _ = stop_plain.send(());
     });
-    let plain = axum::serve(listener, router.clone())
-        .with_graceful_shutdown(async {
-            let _ = plain_stopped.await;
-        })
-        .into_future();
+    // The client's address reaches the handlers (the sign-in limits count per address).
+    let plain = axum::serve(
+        listener,
+        router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = plain_stopped.await;
+    })
+    .into_future();
     let Some((listener, config)) = secure else {
         plain.await?;
         return Ok(());
@@ -167,7 +174,7 @@ pub async fn serve(
     ));
     let secure = axum_server::from_tcp_rustls(listener, config)
         .handle(handle)
-        .serve(router.into_make_service());
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>());
     // If either side fails, the server stops (a half-working server would go unnoticed).
     tokio::try_join!(plain, secure)?;
     Ok(())

@@ -20,6 +20,7 @@ commands:
   admin create-user ID NAME ROLE BRANCH   password from MANDOOB_PASSWORD or the first line of stdin;
                                           ROLE: representative, social-researcher, committee, administrator
   admin revoke-device CODE
+  admin unlock-user ID                    an account locked after too many failed sign-ins
   admin seed-demo [CASES]                 branch QRN, users rep1, research1, committee1, admin
                                           (password mandoob-demo) and CASES sample cases (default 20)
   admin make-certificate NAME...          HTTPS for phones on a network without a domain: a local
@@ -27,7 +28,9 @@ commands:
                                           phone) and a certificate for these host names and addresses
 
 settings: defaults, then FILE (TOML), then MANDOOB_BIND, MANDOOB_DATA_DIR, MANDOOB_WEB_DIR, and
-for HTTPS beside HTTP all three of MANDOOB_TLS_BIND, MANDOOB_TLS_CERT and MANDOOB_TLS_KEY.";
+for HTTPS beside HTTP all three of MANDOOB_TLS_BIND, MANDOOB_TLS_CERT and MANDOOB_TLS_KEY;
+MANDOOB_TRUSTED_PROXIES (addresses, comma-separated, whose X-Forwarded-For is believed) and
+MANDOOB_SIGN_IN_HASHES (password checks at once; default the number of processors).";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -115,6 +118,9 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
         }
         ["revoke-device", code] => {
             accounts::revoke_device(storage.as_ref(), code, &By::command_line()).await?;
+        }
+        ["unlock-user", id] => {
+            accounts::unlock_user(storage.as_ref(), id, &By::command_line()).await?;
         }
         ["seed-demo"] => admin::seed_demo(storage.as_ref(), 20).await?,
         ["seed-demo", n] => admin::seed_demo(storage.as_ref(), n.parse()?).await?,

@@ -1,6 +1,6 @@
 //! Typed settings: defaults, then a TOML file, then environment variables (`MANDOOB_*`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -26,6 +26,12 @@ pub struct Settings {
     pub tls_bind: Option<SocketAddr>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` names the client (the
+    /// sign-in limits count per client address); nobody else's is believed. Default none.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The most password checks (argon2, about 19 MiB each) at once; default the number of
+    /// processors.
+    pub sign_in_hashes: usize,
 }
 
 impl Default for Settings {
@@ -39,6 +45,8 @@ impl Default for Settings {
             tls_bind: None,
             tls_cert: None,
             tls_key: None,
+            trusted_proxies: Vec::new(),
+            sign_in_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -107,6 +115,29 @@ impl Settings {
         if let Some(value) = env("MANDOOB_TLS_KEY") {
             settings.tls_key = Some(PathBuf::from(value));
         }
+        if let Some(value) = env("MANDOOB_TRUSTED_PROXIES") {
+            settings.trusted_proxies = value
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|_| SettingsError::Env {
+                    name: "MANDOOB_TRUSTED_PROXIES",
+                    value: value.clone(),
+                })?;
+        }
+        if let Some(value) = env("MANDOOB_SIGN_IN_HASHES") {
+            settings.sign_in_hashes =
+                value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(SettingsError::Env {
+                        name: "MANDOOB_SIGN_IN_HASHES",
+                        value,
+                    })?;
+        }
         let tls = [
             settings.tls_bind.is_some(),
             settings.tls_cert.is_some(),
@@ -151,5 +182,15 @@ mod tests {
         let err = Settings::load(None, |k| (k == "MANDOOB_TLS_CERT").then(|| "c.pem".into()))
             .expect_err("a certificate without its key");
         assert!(err.to_string().contains("tls_key"), "{err}");
+        let s = Settings::load(None, |k| {
+            (k == "MANDOOB_TRUSTED_PROXIES").then(|| "10.0.0.1, ::1".into())
+        })
+        .expect("proxies");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let err = Settings::load(None, |k| {
+            (k == "MANDOOB_TRUSTED_PROXIES").then(|| "10.0.0.1, proxy".into())
+        })
+        .expect_err("not an address");
+        assert!(err.to_string().contains("MANDOOB_TRUSTED_PROXIES"), "{err}");
     }
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::auth::SignInLimiter;
 use crate::service::push::CaseLocks;
 use crate::settings::Settings;
+use crate::sign_in_limits::SignInLimiter;
 use crate::storage::Storage;
 
 /// Shared state of the handlers and services.
@@ -17,7 +17,8 @@ pub struct AppState {
     pub case_locks: Arc<CaseLocks>,
     /// The most changes or whole documents in one sync answer.
     pub max_page: u32,
-    /// Failed sign-ins per account (device API and console).
+    /// Failed sign-ins per address and account, and the cap on password checks at once
+    /// (device API and console).
     pub sign_in_limiter: Arc<SignInLimiter>,
 }
 
@@ -28,7 +29,10 @@ impl AppState {
             storage,
             case_locks: Arc::new(CaseLocks::default()),
             max_page: settings.max_page,
-            sign_in_limiter: Arc::new(SignInLimiter::default()),
+            sign_in_limiter: Arc::new(SignInLimiter::new(
+                settings.sign_in_hashes,
+                settings.trusted_proxies.clone(),
+            )),
         }
     }
 }

@@ -19,6 +19,7 @@ fn user(id: &str, role: Role) -> UserRecord {
         branch: BranchCode::new("QRN"),
         password_hash: String::new(),
         active: true,
+        locked: false,
     }
 }
 

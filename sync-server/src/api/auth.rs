@@ -2,27 +2,47 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use chrono::Utc;
 
 use mandoob_shared::sync::{LoginRequest, LoginResponse};
 
 use super::ApiError;
 use crate::service::accounts::{SignIn, verify_sign_in};
+use crate::sign_in_limits::ClientAddress;
 use crate::state::AppState;
 
 /// `POST /api/v1/login`: username and password once; a device token back.
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let user = match verify_sign_in(&state, &req.username, &req.password).await? {
+    let user = match verify_sign_in(&state, address, &req.username, &req.password).await? {
         SignIn::Ok(user) => user,
         SignIn::Wrong => return Err(ApiError::Unauthorized("wrong username or password")),
-        SignIn::Locked(wait) => {
-            return Err(ApiError::TooManyRequests(format!(
-                "too many failed sign-ins for this account; try again in {} minutes",
-                wait.as_secs().div_ceil(60).max(1)
-            )));
+        SignIn::Wait(wait) => {
+            let seconds = wait.as_secs().max(1);
+            return Err(ApiError::Later(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many failed sign-ins from this address; try again in {seconds} seconds"
+                ),
+                seconds,
+            ));
+        }
+        SignIn::Locked => {
+            return Err(ApiError::Forbidden(
+                "this account is locked after too many failed sign-ins; an administrator can unlock it"
+                    .into(),
+            ));
+        }
+        SignIn::Busy => {
+            return Err(ApiError::Later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy checking other sign-ins; try again in a moment".into(),
+                1,
+            ));
         }
     };
     let (token, token_hash) = crate::auth::new_token().map_err(ApiError::Internal)?;

@@ -19,6 +19,8 @@ pub enum ApiError {
     Unprocessable(String),
     TooLarge(String),
     TooManyRequests(String),
+    /// Refused for now (429 or 503), with how many seconds to wait (`Retry-After`).
+    Later(StatusCode, String, u64),
     Internal(String),
 }
 
@@ -29,6 +31,10 @@ struct Body<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Later(status, message, seconds) = &self {
+            let retry = [(axum::http::header::RETRY_AFTER, seconds.to_string())];
+            return (*status, retry, Json(Body { error: message })).into_response();
+        }
         let (status, message) = match &self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.as_str()),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, *m),
@@ -38,6 +44,7 @@ impl IntoResponse for ApiError {
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
+            ApiError::Later(status, m, _) => (*status, m.as_str()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

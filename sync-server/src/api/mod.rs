@@ -15,6 +15,7 @@ pub mod library;
 pub mod sync;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -24,13 +25,17 @@ use mandoob_shared::access::{Scope, scope_of};
 
 pub use error::ApiError;
 
+use crate::sign_in_limits::MAX_SIGN_IN_BODY;
 use crate::state::AppState;
 use crate::storage::{AuthSession, BlobViewer};
 
 /// The device API's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/login", post(auth::login))
+        .route(
+            "/api/v1/login",
+            post(auth::login).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY)),
+        )
         .route("/api/v1/sync", post(sync::sync))
         .route("/api/v1/blobs/missing", post(blobs::missing_blobs))
         .route("/api/v1/library", get(library::library))

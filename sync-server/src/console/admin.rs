@@ -65,6 +65,13 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
                             td { (t.text(&u.role.label_key())) }
                             td { (u.branch.as_str()) }
                             td {
+                                @if u.locked {
+                                    span.badge.late { (t.text("console-locked-badge")) }
+                                    form.inline method="post" action=(format!("/console/admin/users/{}/unlock", u.id.as_str())) {
+                                        (csrf_field(&cx))
+                                        button type="submit" { (t.text("console-unlock")) }
+                                    }
+                                }
                                 form.inline method="post" action=(format!("/console/admin/users/{}/active", u.id.as_str())) {
                                     (csrf_field(&cx))
                                     input type="hidden" name="active" value=(if u.active { "false" } else { "true" });
@@ -165,6 +172,17 @@ pub async fn set_active(
 ) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
     accounts::set_user_active(state.storage.as_ref(), &id, form.active, &cx.by()).await?;
+    Ok(Redirect::to("/console/admin#users").into_response())
+}
+
+/// Unlocks an account the sign-in limits locked.
+pub async fn unlock(
+    State(state): State<AppState>,
+    cx: Console,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    accounts::unlock_user(state.storage.as_ref(), &id, &cx.by()).await?;
     Ok(Redirect::to("/console/admin#users").into_response())
 }
 

@@ -3,8 +3,8 @@
 //! script: every page works in any browser, and tests drive it like a person would.
 //!
 //! Security:
-//! - Sign-in with the account's password (argon2id), counted by the shared
-//!   [`crate::auth::SignInLimiter`]; representatives cannot use the console at all.
+//! - Sign-in with the account's password (argon2id), within the sign-in limits shared with the
+//!   device API ([`crate::sign_in_limits`]); representatives cannot use the console at all.
 //! - A random session token in an `HttpOnly`, `SameSite=Strict` cookie (also `Secure` when
 //!   the request came over HTTPS through a proxy), stored hashed, expiring after
 //!   [`SESSION_HOURS`].
@@ -30,7 +30,7 @@ pub use error::ConsoleError;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -49,6 +49,7 @@ use mandoob_shared::workflow::{Role, kuwait_date};
 use crate::auth;
 use crate::service::accounts::{SignIn, verify_sign_in};
 use crate::service::audit::{self as audit_log, By};
+use crate::sign_in_limits::{ClientAddress, MAX_SIGN_IN_BODY, MAX_USERNAME_CHARS};
 use crate::state::AppState;
 use crate::storage::ConsoleSession;
 
@@ -67,7 +68,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/console/static/console.css", get(stylesheet))
         .route("/console/lang/{tag}", get(switch_language))
-        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route(
+            "/console/sign-in",
+            get(sign_in_page)
+                .post(sign_in)
+                .layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY)),
+        )
         .route("/console/sign-out", post(sign_out))
         .route("/console/queue", get(queue::queue))
         .route("/console/referrals", get(queue::referrals))
@@ -81,6 +87,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin", get(admin::page))
         .route("/console/admin/devices/{code}/revoke", post(admin::revoke))
         .route("/console/admin/users/{id}/active", post(admin::set_active))
+        .route("/console/admin/users/{id}/unlock", post(admin::unlock))
         .route("/console/admin/users", post(admin::create_user))
         .route("/console/admin/branches", post(admin::create_branch))
         .route("/console/admin/sla", post(admin::set_sla))
@@ -423,6 +430,7 @@ fn over_https(headers: &HeaderMap) -> bool {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     axum::Form(form): axum::Form<SignInForm>,
@@ -432,30 +440,49 @@ async fn sign_in(
     if !same_origin(&headers) {
         return message_page(lang, StatusCode::FORBIDDEN, "console-csrf-refused");
     }
-    let user = match verify_sign_in(&state, &form.username, &form.password).await {
+    // The form again with why it was refused (the username kept, cut as the limits cut it).
+    let refused = |status: StatusCode, message: String, retry: Option<u64>| {
+        let typed: String = form.username.chars().take(MAX_USERNAME_CHARS).collect();
+        let mut response = (status, sign_in_form(lang, Some(&message), &typed)).into_response();
+        if let Some(seconds) = retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
+    };
+    let user = match verify_sign_in(&state, address, &form.username, &form.password).await {
         Ok(SignIn::Ok(user)) => user,
         Ok(SignIn::Wrong) => {
-            return (
+            return refused(
                 StatusCode::UNAUTHORIZED,
-                sign_in_form(
-                    lang,
-                    Some(&t.text("console-wrong-password")),
-                    &form.username,
-                ),
-            )
-                .into_response();
+                t.text("console-wrong-password"),
+                None,
+            );
         }
-        Ok(SignIn::Locked(wait)) => {
-            let minutes = wait.as_secs().div_ceil(60).max(1).to_string();
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                sign_in_form(
-                    lang,
-                    Some(&t.text_with("console-locked", &[("minutes", &minutes)])),
-                    &form.username,
-                ),
-            )
-                .into_response();
+        Ok(SignIn::Wait(wait)) => {
+            let seconds = wait.as_secs().max(1);
+            let message = if seconds < 60 {
+                t.text_with("console-wait-seconds", &[("seconds", &seconds.to_string())])
+            } else {
+                let minutes = seconds.div_ceil(60).to_string();
+                t.text_with("console-wait-minutes", &[("minutes", &minutes)])
+            };
+            return refused(StatusCode::TOO_MANY_REQUESTS, message, Some(seconds));
+        }
+        Ok(SignIn::Locked) => {
+            return refused(
+                StatusCode::FORBIDDEN,
+                t.text("console-account-locked"),
+                None,
+            );
+        }
+        Ok(SignIn::Busy) => {
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                t.text("console-busy"),
+                Some(1),
+            );
         }
         Err(e) => return ConsoleError::from(e).into_response(),
     };

@@ -8,6 +8,7 @@ use mandoob_shared::workflow::Role;
 use super::ServiceError;
 use super::audit::{self, By};
 use crate::auth;
+use crate::sign_in_limits::{ACCOUNT_LOCK_FAILURES, MAX_USERNAME_CHARS, Refusal};
 use crate::state::AppState;
 use crate::storage::{Storage, StorageError, UserRecord};
 
@@ -143,6 +144,7 @@ pub async fn create_user(
         branch,
         password_hash: hash,
         active: true,
+        locked: false,
     };
     match storage.create_user(&user).await {
         Ok(()) => {}
@@ -208,44 +210,116 @@ pub async fn set_user_active(
 }
 
 /// What a sign-in attempt comes to.
+#[derive(Debug)]
 pub enum SignIn {
     Ok(UserRecord),
     Wrong,
-    /// Too many failures for this account: try again after this long.
-    Locked(std::time::Duration),
+    /// Too many failures from this address: try again after this long.
+    Wait(std::time::Duration),
+    /// The account is locked after too many failures, until an administrator unlocks it.
+    Locked,
+    /// Too many passwords being checked at once: try again in a moment.
+    Busy,
 }
 
-/// Checks a username and password (device API and console), counting failures per account.
+/// Who locks an account past the threshold in the audit log (a name no account can have).
+fn limiter() -> By {
+    By(UserId::new("server:sign-in-limits"))
+}
+
+/// Checks a username and password from the client at `address` (device API and console),
+/// within the sign-in limits ([`crate::sign_in_limits`]): the username is cut to
+/// [`MAX_USERNAME_CHARS`] first; an address that must wait is refused before anything is
+/// read; the try is counted before the hash is computed, and the hash waits for a free place.
 pub async fn verify_sign_in(
     state: &AppState,
-    username: &str,
+    address: std::net::IpAddr,
+    username_typed: &str,
     password: &str,
 ) -> Result<SignIn, ServiceError> {
-    if let Err(wait) = state.sign_in_limiter.check(username) {
-        return Ok(SignIn::Locked(wait));
+    let typed: String = username_typed.chars().take(MAX_USERNAME_CHARS).collect();
+    let limits = &state.sign_in_limiter;
+    if let Some(wait) = limits.address_wait(address) {
+        return Ok(SignIn::Wait(wait));
     }
-    let user = state.storage.user(&UserId::new(username.trim())).await?;
+    // Only a well-formed name can be an account; anything else is not looked up.
+    let user = match username(&typed) {
+        Ok(id) => state.storage.user(&id).await?,
+        Err(_) => None,
+    };
+    let attempt = match limits.begin(
+        address,
+        user.as_ref().map(|u| &u.id),
+        user.as_ref().is_some_and(|u| u.locked),
+    ) {
+        Ok(attempt) => attempt,
+        Err(Refusal::Wait(wait)) => return Ok(SignIn::Wait(wait)),
+        Err(Refusal::Locked) => return Ok(SignIn::Locked),
+        Err(Refusal::Busy) => return Ok(SignIn::Busy),
+    };
+    let Some(permit) = limits.hash_permit().await else {
+        // Never checked: not a failure of this address or account.
+        let _ = limits.finish(attempt, false);
+        return Ok(SignIn::Busy);
+    };
     // An unknown user costs the same argon2 work as a known one, so timing does not tell
     // which usernames exist.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(unknown_user_hash);
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_owned();
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let hash = hash.unwrap_or_else(unknown_user_hash);
+        auth::verify_password(&password, &hash)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let account = attempt.account().cloned();
     match user {
         Some(user) if ok && user.active => {
-            state.sign_in_limiter.succeeded(username);
+            let _ = limits.finish(attempt, false);
             Ok(SignIn::Ok(user))
         }
         _ => {
-            state.sign_in_limiter.failed(username);
+            if limits.finish(attempt, true)
+                && let Some(id) = account
+            {
+                lock_account(state, &id).await;
+            }
             Ok(SignIn::Wrong)
         }
     }
+}
+
+/// Locks `id` in the database after too many failures, with a warning and an audit entry.
+async fn lock_account(state: &AppState, id: &UserId) {
+    let now = chrono::Utc::now().timestamp_millis();
+    match state.storage.set_user_locked(id, Some(now)).await {
+        Ok(_) => {
+            state.sign_in_limiter.lock_written(id);
+            tracing::warn!(user = %id, "account locked after too many failed sign-ins");
+            let detail = format!("{ACCOUNT_LOCK_FAILURES} failed sign-ins");
+            audit::record(
+                state.storage.as_ref(),
+                &limiter(),
+                "lock-user",
+                id.as_str(),
+                &detail,
+            )
+            .await;
+        }
+        Err(e) => tracing::error!(user = %id, error = %e, "could not lock an account"),
+    }
+}
+
+/// Unlocks an account locked by the sign-in limits (the console's administrator or the
+/// command line), audited.
+pub async fn unlock_user(storage: &dyn Storage, user: &str, by: &By) -> Result<(), ServiceError> {
+    if !storage.set_user_locked(&UserId::new(user), None).await? {
+        return Err(Rule::NoSuchUser(user.to_owned()).into());
+    }
+    audit::record(storage, by, "unlock-user", user, "").await;
+    Ok(())
 }
 
 /// An argon2id hash of a random password nobody knows (verified against for unknown users),

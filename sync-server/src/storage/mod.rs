@@ -44,6 +44,9 @@ pub struct UserRecord {
     pub branch: BranchCode,
     pub password_hash: String,
     pub active: bool,
+    /// Locked after too many failed sign-ins: no password is accepted until an administrator
+    /// unlocks it (its devices and sessions go on).
+    pub locked: bool,
 }
 
 /// Who a valid token belongs to.
@@ -315,6 +318,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn users(&self) -> Result<Vec<UserRecord>, StorageError>;
     async fn branches(&self) -> Result<Vec<(BranchCode, String)>, StorageError>;
     async fn set_user_active(&self, user: &UserId, active: bool) -> Result<bool, StorageError>;
+    /// Locks an account (since `locked_at`, milliseconds) or unlocks it (`None`); whether it
+    /// exists.
+    async fn set_user_locked(
+        &self,
+        user: &UserId,
+        locked_at: Option<i64>,
+    ) -> Result<bool, StorageError>;
     async fn create_console_session(
         &self,
         token_hash: &[u8],

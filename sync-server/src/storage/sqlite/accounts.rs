@@ -14,6 +14,7 @@ pub(super) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecor
         branch: BranchCode::new(r.get::<_, String>(3)?),
         password_hash: r.get(4)?,
         active: r.get(5)?,
+        locked: r.get("locked")?,
     })
 }
 
@@ -58,7 +59,8 @@ impl SqliteStorage {
         let id = id.as_str().to_owned();
         self.run(move |c| {
             c.query_row(
-                "SELECT id, display_name, role, branch, password_hash, active FROM users WHERE id = ?1",
+                "SELECT id, display_name, role, branch, password_hash, active, locked_at IS NOT NULL AS locked
+                 FROM users WHERE id = ?1",
                 [id],
                 user_from_row,
             )
@@ -101,7 +103,8 @@ impl SqliteStorage {
         let hash = token_hash.to_vec();
         self.run(move |c| {
             c.query_row(
-                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code, d.created_at
+                "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active, d.code, d.created_at,
+                        u.locked_at IS NOT NULL AS locked
                  FROM devices d JOIN users u ON u.id = d.user_id
                  WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.active = 1",
                 [hash],
@@ -166,7 +169,8 @@ impl SqliteStorage {
     pub(super) async fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
         self.run(|c| {
             c.prepare(
-                "SELECT id, display_name, role, branch, password_hash, active FROM users ORDER BY id",
+                "SELECT id, display_name, role, branch, password_hash, active, locked_at IS NOT NULL AS locked
+                 FROM users ORDER BY id",
             )?
             .query_map([], user_from_row)?
             .collect()
@@ -203,6 +207,22 @@ impl SqliteStorage {
             }
             tx.commit()?;
             Ok(n > 0)
+        })
+        .await
+    }
+
+    pub(super) async fn set_user_locked(
+        &self,
+        user: &UserId,
+        locked_at: Option<i64>,
+    ) -> Result<bool, StorageError> {
+        let id = user.as_str().to_owned();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE users SET locked_at = ?2 WHERE id = ?1",
+                params![id, locked_at],
+            )
+            .map(|n| n > 0)
         })
         .await
     }

@@ -212,6 +212,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE report_requests ADD COLUMN granted_in_kind TEXT NOT NULL DEFAULT '';
     ALTER TABLE report_requests ADD COLUMN rounds INTEGER NOT NULL DEFAULT 0;
     ",
+    // 10: an account locked after too many failed sign-ins (issue 18), until an administrator
+    // unlocks it: when it was locked, or NULL.
+    "
+    ALTER TABLE users ADD COLUMN locked_at INTEGER;
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from

@@ -273,6 +273,14 @@ impl Storage for SqliteStorage {
         SqliteStorage::set_user_active(self, user, active).await
     }
 
+    async fn set_user_locked(
+        &self,
+        user: &UserId,
+        locked_at: Option<i64>,
+    ) -> Result<bool, StorageError> {
+        SqliteStorage::set_user_locked(self, user, locked_at).await
+    }
+
     async fn create_console_session(
         &self,
         token_hash: &[u8],
