@@ -285,6 +285,7 @@ documents-other-kind = نوع المستند
 document-present = مرفق
 document-missing = ناقص
 document-capture = التقاط صورة أو اختيار ملف
+document-capturing = جارٍ حفظ الصورة…
 document-for = لـ { $name }
 warning-blurry = الصورة غير واضحة: أعد التصوير إن تعذّرت قراءة النص.
 warning-too-dark = الصورة مظلمة: أعد التصوير في إضاءة أفضل إن أمكن.

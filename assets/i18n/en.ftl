@@ -285,6 +285,7 @@ documents-other-kind = Document type
 document-present = Attached
 document-missing = Missing
 document-capture = Photograph or choose a file
+document-capturing = Saving the photo…
 document-for = for { $name }
 warning-blurry = The photo looks blurred: take it again if the text cannot be read.
 warning-too-dark = The photo is dark: take it again in better light if you can.

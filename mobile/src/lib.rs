@@ -10,6 +10,7 @@
 //! screen; every engine call is a command to the engine's thread.
 
 pub mod backend;
+pub mod markdown;
 pub mod platform;
 pub mod signature;
 pub mod state;

@@ -163,7 +163,7 @@ try {
   await page.waitForSelector('#income-amount-error');
   await page.fill('#income-amount', '250');
   await step('income-add');
-  await page.waitForFunction(() => document.body.innerText.includes('250.000 KWD'));
+  await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('250.000 د.ك'));
   // A line corrected in place: no amount is refused beside the field, what was typed stays.
   await step('income-0-edit');
   await page.fill('#income-amount', '0');
@@ -172,13 +172,13 @@ try {
   if ((await page.inputValue('#income-amount')) !== '0') throw new Error('the line form lost what was typed');
   await page.fill('#income-amount', '275');
   await step('income-add');
-  await page.waitForFunction(() => document.body.innerText.includes('275.000 KWD') && !document.body.innerText.includes('250.000 KWD'));
+  await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('275.000 د.ك') && !document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('250.000 د.ك'));
   // A line typed by mistake is removed.
   await page.fill('#expense-amount', '999');
   await step('expense-add');
-  await page.waitForFunction(() => document.body.innerText.includes('999.000 KWD'));
+  await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('999.000 د.ك'));
   await step('expense-0-remove');
-  await page.waitForFunction(() => !document.body.innerText.includes('999.000 KWD'));
+  await page.waitForFunction(() => !document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('999.000 د.ك'));
   await shot('ar-04-interview');
 
   // 4. Documents: photographs from real phones (EXIF orientation), through the pipeline.

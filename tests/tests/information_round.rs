@@ -60,7 +60,7 @@ fn other_spouse() -> (String, Option<mandoob_shared::ids::Date>) {
         .iter()
         .find(|m| m.relation == Relation::Spouse)
         .expect("spouse in the sample");
-    (spouse.civil_id.clone(), spouse.birth_date.clone())
+    (spouse.civil_id.clone(), spouse.birth_date)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +89,7 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
     )
     .await?;
     assert!(back.contains("done=console-done-info-requested"), "{back}");
-    assert_eq!(queue_order(&committee).await?, [newer_ref.clone()]);
+    assert_eq!(queue_order(&committee).await?, std::slice::from_ref(&newer_ref));
     rep.sync().await?;
     let open = rep.engine.open_case(&id)?;
     let round = open.requests[0].open_round().expect("the question is on the device");

@@ -61,7 +61,7 @@ pub(super) fn CaseScreen(id: CaseId, tab: CaseTab) -> Element {
                 for round in open.requests.iter().filter_map(|s| s.open_round()) {
                     div { class: "warning question-banner", id: "committee-question", role: "note",
                         strong { {tr.text_with("round-banner", &[("date", &date_text(round.asked_at))])} }
-                        p { "{round.question}" }
+                        p { dir: "auto", "{round.question}" }
                     }
                 }
             }
@@ -125,7 +125,7 @@ fn Timeline(open: OpenCase) -> Element {
                     span { dir: "ltr", class: "when", "{date_text(e.at)}" } " "
                     strong { {tr.text(&event_key(e.kind))} }
                     " · " {tr.text(&e.role.label_key())}
-                    if !e.reason.is_empty() { br {} "{e.reason}" }
+                    if !e.reason.is_empty() { br {} bdi { "{e.reason}" } }
                 }
             }
         }

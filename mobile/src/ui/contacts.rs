@@ -53,7 +53,7 @@ pub(super) fn Contacts(open: OpenCase) -> Element {
                 li { key: "{c.id.as_str()}",
                     span { dir: "ltr", class: "when", "{date_text(c.at)}" } " · "
                     {tr.text(&c.channel.label_key())} " · " {tr.text(&c.direction.label_key())}
-                    br {} "{c.summary}"
+                    br {} bdi { "{c.summary}" }
                     if let Some(f) = c.follow_up_on { br {} em { {tr.text_with("contact-follow-up-due", &[("date", &f.to_string())])} } }
                 }
             }

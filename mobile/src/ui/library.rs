@@ -7,10 +7,11 @@ use dioxus::prelude::*;
 use mandoob_shared::i18n::Lang;
 
 use crate::backend::Backend;
+use crate::markdown::{self, Block, Span};
 
 use super::{Ctx, Texts};
 
-const POLICY_AR: &str = include_str!("../../../assets/library/policy-ar.txt");
+const POLICY_AR: &str = include_str!("../../../assets/library/policy-ar.md");
 const POLICY_EN: &str = include_str!("../../../assets/library/policy-en.md");
 
 #[component]
@@ -43,16 +44,57 @@ pub(super) fn Library() -> Element {
             for doc in documents {
                 article { key: "{doc.id}", class: "published", dir,
                     h3 { {if lang == Lang::Ar { doc.title_ar.clone() } else { doc.title_en.clone() }} }
-                    for (i, para) in (if lang == Lang::Ar { doc.body_ar.clone() } else { doc.body_en.clone() }).split("\n\n").map(str::to_owned).enumerate() {
-                        p { key: "{i}", "{para}" }
-                    }
+                    Markdown { text: if lang == Lang::Ar { doc.body_ar.clone() } else { doc.body_en.clone() } }
                 }
             }
             h3 { {tr.text("library-policy")} }
             article { id: "policy", dir, class: "policy",
-                for (i, para) in text.split("\n\n").enumerate() {
-                    p { key: "{i}", "{para.trim_start_matches('#').trim()}" }
-                }
+                Markdown { text: text.to_owned() }
+            }
+        }
+    }
+}
+
+/// A markdown text as elements (see [`markdown`]).
+#[component]
+fn Markdown(text: String) -> Element {
+    let blocks = markdown::parse(&text);
+    rsx! { {blocks_view(&blocks)} }
+}
+
+fn blocks_view(blocks: &[Block]) -> Element {
+    rsx! {
+        for (i, block) in blocks.iter().enumerate() {
+            match block {
+                Block::Heading(1, spans) => rsx! { h3 { key: "{i}", {spans_view(spans)} } },
+                Block::Heading(_, spans) => rsx! { h4 { key: "{i}", {spans_view(spans)} } },
+                Block::Paragraph(spans) => rsx! { p { key: "{i}", {spans_view(spans)} } },
+                Block::List { ordered: true, start, items } => rsx! {
+                    ol { key: "{i}", start: "{start}",
+                        for (j, item) in items.iter().enumerate() { li { key: "{j}", {blocks_view(item)} } }
+                    }
+                },
+                Block::List { items, .. } => rsx! {
+                    ul { key: "{i}",
+                        for (j, item) in items.iter().enumerate() { li { key: "{j}", {blocks_view(item)} } }
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn spans_view(spans: &[Span]) -> Element {
+    rsx! {
+        for (i, s) in spans.iter().enumerate() {
+            if s.strong && s.emphasis {
+                strong { key: "{i}", em { "{s.text}" } }
+            } else if s.strong {
+                strong { key: "{i}", "{s.text}" }
+            } else if s.emphasis {
+                em { key: "{i}", "{s.text}" }
+            } else {
+                span { key: "{i}", "{s.text}" }
             }
         }
     }

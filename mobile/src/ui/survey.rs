@@ -31,7 +31,6 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
         "survey-speed",
         "survey-overall",
     ];
-    let faces = ["😞", "🙁", "😐", "🙂", "😄"];
     let case_id = id.clone();
     let send_texts = texts.clone();
     let send = move |_| {
@@ -75,17 +74,25 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
                 fieldset { key: "{q}",
                     legend { {tr.text(q)} }
                     div { class: "faces",
-                        for (i, face) in faces.iter().enumerate() {
+                        for i in 0..5usize {
                             button {
                                 class: if scores()[qi] == Some(i as u64 + 1) { "face chosen" } else { "face" },
                                 id: "{q}-{i + 1}",
                                 "aria-label": tr.text(&format!("survey-score-{}", i + 1)),
                                 "aria-pressed": scores()[qi] == Some(i as u64 + 1),
                                 onclick: move |_| scores.write()[qi] = Some(i as u64 + 1),
-                                span { class: "emoji", "{face}" }
-                                span { class: "caption", {tr.text(&format!("survey-score-{}", i + 1))} }
+                                Face { score: i as u8 + 1 }
                             }
                         }
+                    }
+                    // The scale's two ends under the faces, and the choice in words: five
+                    // captions in a phone's width would break mid-word.
+                    div { class: "scale", "aria-hidden": "true",
+                        span { {tr.text("survey-score-1")} }
+                        span { {tr.text("survey-score-5")} }
+                    }
+                    if let Some(v) = scores()[qi] {
+                        p { class: "chosen-label", role: "status", {tr.text(&format!("survey-score-{v}"))} }
                     }
                 }
             }
@@ -100,6 +107,29 @@ pub(super) fn SurveyScreen(id: CaseId) -> Element {
                 p { key: "{i}", class: "error", role: "alert", id: "survey-error", "{f}" }
             }
             button { id: "survey-submit", class: "primary big", onclick: send, {tr.text("survey-submit")} }
+        }
+    }
+}
+
+/// A face from very unhappy (1) to very happy (5), drawn as SVG: no emoji font needed, the
+/// same on every phone. The mouth's curve goes from a frown to a smile.
+#[component]
+fn Face(score: u8) -> Element {
+    // Control point of the mouth: below the corners for a smile, above for a frown.
+    let bend = match score {
+        1 => 24,
+        2 => 29,
+        3 => 33,
+        4 => 38,
+        _ => 43,
+    };
+    let mouth = format!("M14 33 Q24 {bend} 34 33");
+    rsx! {
+        svg { class: "face-icon", view_box: "0 0 48 48", width: "40", height: "40", "aria-hidden": "true",
+            circle { cx: "24", cy: "24", r: "21", fill: "none", stroke: "currentColor", stroke_width: "3" }
+            circle { cx: "17", cy: "19", r: "2.6", fill: "currentColor" }
+            circle { cx: "31", cy: "19", r: "2.6", fill: "currentColor" }
+            path { d: "{mouth}", fill: "none", stroke: "currentColor", stroke_width: "3", stroke_linecap: "round" }
         }
     }
 }

@@ -243,7 +243,7 @@ pub(super) fn MoneyLines(
         ul { class: "log",
             for (i, (id, code, label, monthly)) in lines.iter().enumerate() {
                 li { key: "{id}", class: if editing().as_deref() == Some(id.as_str()) { "editing" } else { "" },
-                    {tr.text(label)} " · " span { dir: "ltr", "{monthly} KWD" } " "
+                    {tr.text(label)} " · " bdi { class: "num", {tr.text_with("amount-kwd", &[("amount", &monthly.to_string())])} } " "
                     button { class: "link", id: "{prefix}-{i}-edit",
                         onclick: {
                             let (id, code, monthly) = (id.clone(), code.clone(), *monthly);
@@ -456,8 +456,17 @@ pub(super) fn PhotoInput(
         }
     };
     rsx! {
-        label { class: "capture",
-            span { class: "button-like", {tr.text("document-capture")} }
+        // The browser's own file button ("Choose File / No file chosen", in the browser's
+        // language) stays under a translated one with a camera: still focusable and tappable.
+        label { class: if busy() { "capture busy" } else { "capture" },
+            span { class: "button-like", "aria-hidden": "true",
+                svg { class: "camera", view_box: "0 0 24 24", width: "24", height: "24",
+                    path { d: "M4 7h3l2-2.5h6L17 7h3a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1z",
+                        fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linejoin: "round" }
+                    circle { cx: "12", cy: "13", r: "3.6", fill: "none", stroke: "currentColor", stroke_width: "2" }
+                }
+                {tr.text(if busy() { "document-capturing" } else { "document-capture" })}
+            }
             input { r#type: "file", id: "{input_id}", accept: "image/*", capture: "environment",
                 disabled: busy(), onchange }
         }

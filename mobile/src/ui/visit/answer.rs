@@ -58,10 +58,10 @@ pub(crate) fn RoundsList(rounds: Vec<InfoRound>) -> Element {
             for (i, round) in rounds.iter().enumerate() {
                 li { key: "{i}", class: if round.answered_at.is_none() { "round open" } else { "round" },
                     p { strong { {tr.text_with("round-asked", &[("number", &(i + 1).to_string()), ("date", &date_text(round.asked_at))])} } }
-                    p { class: "question", "{round.question}" }
+                    p { class: "question", dir: "auto", "{round.question}" }
                     if let Some(at) = round.answered_at {
                         p { class: "hint", {tr.text_with("round-answered", &[("date", &date_text(at))])} }
-                        if !round.answer.is_empty() { p { class: "answer", "{round.answer}" } }
+                        if !round.answer.is_empty() { p { class: "answer", dir: "auto", "{round.answer}" } }
                     }
                 }
             }

@@ -146,7 +146,7 @@ pub(super) fn WelcomeStep(open: OpenCase) -> Element {
         h3 { {tr.text("inquiries-title")} }
         ul { class: "log",
             for c in open.case.contacts.iter().filter(|c| c.channel == Channel::InPerson) {
-                li { key: "{c.id.as_str()}", "{c.summary}" }
+                li { key: "{c.id.as_str()}", dir: "auto", "{c.summary}" }
             }
         }
         label { {tr.text("inquiry-question")}
