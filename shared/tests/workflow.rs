@@ -240,7 +240,10 @@ fn waiting_for_information_pauses_the_clock() {
     assert_eq!(s.status, RequestStatus::InfoRequested);
     assert_eq!(s.due_date(&sla), None);
     assert!(!s.is_overdue(&sla, t(28, 8)));
-    assert_eq!(s.open_round().map(|r| r.question.as_str()), Some("كشف حساب"));
+    assert_eq!(
+        s.open_round().map(|r| r.question.as_str()),
+        Some("كشف حساب")
+    );
     let provided = event(
         &case,
         E::InfoProvided,

@@ -218,7 +218,10 @@ pub const CASE_FILE: Kind = K::Struct(&[
     ("id", UUID),
     ("reference", K::CaseRef),
     ("branch", K::Branch),
-    ("schema_version", K::Uint(FIRST_SCHEMA_VERSION, SCHEMA_VERSION)),
+    (
+        "schema_version",
+        K::Uint(FIRST_SCHEMA_VERSION, SCHEMA_VERSION),
+    ),
     ("created_by", USER),
     ("created_at", TIME),
     ("household", HOUSEHOLD),
@@ -279,4 +282,3 @@ pub const CASE_FILE: Kind = K::Struct(&[
         },
     ),
 ]);
-

@@ -18,8 +18,8 @@ use automerge::{AutoCommit, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
 
 mod case_file;
 
-pub use case_file::CASE_FILE;
 use Kind as K;
+pub use case_file::CASE_FILE;
 
 /// How deep a valid case document goes (root map = 1): `household.members[i].birth_date`.
 pub const MAX_DEPTH: usize = 6;
