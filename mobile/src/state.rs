@@ -393,7 +393,10 @@ impl SyncView {
                 }
                 self.state = s.clone();
             }
-            Event::SyncProgress { documents, bytes } => {
+            // The totals (`total_documents`, `total_bytes`) are for a progress bar.
+            Event::SyncProgress {
+                documents, bytes, ..
+            } => {
                 self.documents = *documents;
                 self.bytes = *bytes;
             }
@@ -596,6 +599,8 @@ mod tests {
             &Event::SyncProgress {
                 documents: 3,
                 bytes: 900,
+                total_documents: 10,
+                total_bytes: 3000,
             },
             now,
         );

@@ -43,6 +43,35 @@ pub struct SyncRequest {
     pub push: Vec<PushDoc>,
     /// The most changes (or whole documents) the device wants in this answer.
     pub page: u32,
+    /// The most bytes the device wants in this answer (see [`DEFAULT_BUDGET`]): the server
+    /// adds whole documents or changes while the answer stays within it, so one item alone may
+    /// pass it. `None` (a device from before budgets): only `page` counts.
+    #[serde(default, deserialize_with = "trailing")]
+    pub budget: Option<u32>,
+}
+
+/// The byte budget a device asks for before it has measured its link: about 16 s at
+/// 128 kbit/s, a fraction of a second on a branch's Wi-Fi.
+pub const DEFAULT_BUDGET: u32 = 256 * 1024;
+
+/// What is left to pull after an answer: documents (or changes) and their bytes, so a device
+/// can show the progress of the whole sync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backlog {
+    pub items: u64,
+    pub bytes: u64,
+}
+
+/// Reads an optional field at the end of a message, or `None` when the message ends before
+/// it: postcard is not self-describing, so a field added at the end is absent from what an
+/// older peer sends (and an older peer reading a newer message ignores the bytes after what it
+/// knows). Only for the last fields of a message.
+fn trailing<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d).unwrap_or(None))
 }
 
 /// Changes of one case, pushed by a device.
@@ -69,6 +98,9 @@ pub struct SyncResponse {
     pub library_version: String,
     /// Headquarters' SLA setting, so due dates on the device are the console's.
     pub sla: SlaPolicy,
+    /// What is left to pull after this answer (`None` from a server from before budgets).
+    #[serde(default, deserialize_with = "trailing")]
+    pub remaining: Option<Backlog>,
 }
 
 /// What became of one case's pushed changes.
@@ -200,11 +232,48 @@ mod tests {
                 changes: vec![Bytes(vec![1, 2, 3])],
             }],
             page: 500,
+            budget: Some(DEFAULT_BUDGET),
         };
         let bytes = encode(&req);
-        assert_eq!(decode::<SyncRequest>(&bytes), Ok(req));
+        assert_eq!(decode::<SyncRequest>(&bytes), Ok(req.clone()));
         assert!(decode::<SyncRequest>(b"\xff\xff\xff\xff\xff\xff\xff").is_err());
         assert!(decode::<SyncRequest>(&[]).is_err());
         assert!(check_version(PROTOCOL_VERSION + 1).is_err());
+    }
+
+    /// A request as a device from before budgets sends it (the same fields, without `budget`).
+    #[derive(Serialize, Deserialize)]
+    struct OldRequest {
+        protocol: u32,
+        cursor: u64,
+        whole_after: Option<CaseId>,
+        push: Vec<PushDoc>,
+        page: u32,
+    }
+
+    #[test]
+    fn older_devices_and_servers_still_understand_each_other() {
+        let old = OldRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 7,
+            whole_after: Some(CaseId::new("c9")),
+            push: Vec::new(),
+            page: 2000,
+        };
+        // An older device's request reads as one without a budget.
+        let new: SyncRequest = decode(&encode(&old)).expect("decodes");
+        assert_eq!((new.cursor, new.page, new.budget), (7, 2000, None));
+        // An older server reads a newer request's fields and ignores the budget after them.
+        let seen: OldRequest = decode(&encode(&SyncRequest {
+            budget: Some(1000),
+            ..new
+        }))
+        .expect("decodes");
+        assert_eq!((seen.cursor, seen.page), (7, 2000));
+        // A damaged budget is not a budget, and the rest of the request still counts.
+        let mut bytes = encode(&old);
+        bytes.push(1);
+        let new: SyncRequest = decode(&bytes).expect("decodes");
+        assert_eq!((new.cursor, new.budget), (7, None));
     }
 }

@@ -56,6 +56,7 @@ fn main() {
             whole_after: None,
             push,
             page: 100,
+            budget: Some(wire::DEFAULT_BUDGET),
         };
         write("sync_request", name, &wire::encode(&req));
     }

@@ -196,6 +196,40 @@ pub fn submitted_case(
     device.engine.import_case(&mut doc, true).expect("import")
 }
 
+/// Stores realistic cases (`sample::realistic_case(seed)` for each seed) registered by rep-a in
+/// `branch` straight into the server's storage, a thousand per transaction, as the sync
+/// benchmarks do.
+pub async fn seed_cases(
+    storage: &dyn Storage,
+    seeds: std::ops::Range<u64>,
+    branch: &str,
+) -> anyhow::Result<()> {
+    use mandoob_shared::doc::Author;
+    use mandoob_shared::ids::{Timestamp, UserId};
+    let rep = UserId::new("rep-a");
+    let author = Author {
+        user: rep.clone(),
+        at: Timestamp::now(),
+    };
+    let seeds: Vec<u64> = seeds.collect();
+    for chunk in seeds.chunks(1000) {
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|&seed| {
+                let mut c = mandoob_shared::sample::realistic_case(seed);
+                c.created_by = rep.clone();
+                c.branch = BranchCode::new(branch);
+                for e in &mut c.events {
+                    e.actor = rep.clone();
+                }
+                c
+            })
+            .collect();
+        admin::store_whole(storage, &batch, &author).await?;
+    }
+    Ok(())
+}
+
 /// Refers `request` of `case` to the social-research officer from `device` (the referral and
 /// its workflow step, one engine command); the referral's id.
 pub fn refer(

@@ -26,6 +26,7 @@ async fn raw_sync(
         whole_after: None,
         push,
         page: 10,
+        budget: None,
     });
     Ok(reqwest::Client::new()
         .post(server.url("/api/v1/sync"))

@@ -177,10 +177,14 @@ pub enum Reply {
 pub enum Event {
     CaseChanged(CaseId),
     SyncState(SyncState),
-    /// Documents and bytes moved so far in the current sync.
+    /// Where the current sync stands, after each answer: documents (whole cases and changes)
+    /// and bytes received so far, and of the whole sync (so far and what the server says is
+    /// left; it grows when the first sync moves from whole cases to the changes made since).
     SyncProgress {
         documents: u64,
         bytes: u64,
+        total_documents: u64,
+        total_bytes: u64,
     },
 }
 

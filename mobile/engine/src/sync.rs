@@ -217,6 +217,8 @@ pub fn prepare(store: &Store, page: u32) -> Result<SyncRequest, EngineError> {
         whole_after,
         push,
         page,
+        // The transport sets it from the link it measures.
+        budget: None,
     })
 }
 

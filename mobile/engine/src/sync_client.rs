@@ -3,11 +3,17 @@
 //! the answer is the engine's ([`crate::sync`]), reached through its typed commands
 //! ([`EngineApi`]) on the engine itself or a handle to it.
 
+mod transfer;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use mandoob_shared::sync::{
-    self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncResponse,
+    self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncRequest, SyncResponse,
 };
+
+pub use transfer::{ANSWER_SECONDS, MAX_BUDGET, MIN_BUDGET, RETRIES, STALL_TIMEOUT};
+use transfer::{Answer, Backoff, LinkEstimate, Watch, exchange};
 
 use crate::commands::EngineApi;
 use crate::engine::{Engine, EngineError, Event, Session, SyncState};
@@ -32,7 +38,9 @@ pub struct SyncClient {
     http: reqwest::Client,
     base: String,
     token: String,
-    counters: std::sync::Arc<Counters>,
+    counters: Arc<Counters>,
+    link: Arc<LinkEstimate>,
+    stall: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +50,8 @@ struct Counters {
     received: std::sync::atomic::AtomicU64,
 }
 
-/// Traffic of a client: requests and sync payload bytes (before HTTP compression).
+/// Traffic of a client: requests and sync payload bytes (before HTTP compression), including
+/// what was sent or received of requests a cut or a stall interrupted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TrafficStats {
     pub requests: u64,
@@ -50,13 +59,16 @@ pub struct TrafficStats {
     pub bytes_received: u64,
 }
 
-/// The longest one request may take before sync reports the server unreachable (the browser's
-/// `fetch` has no timeout of its own, and a stalled one would leave sync "in progress").
+/// The longest one small request (sign-in, the library, which photos the server lacks) may
+/// take before sync reports the server unreachable (the browser's `fetch` has no timeout of
+/// its own, and a stalled one would leave sync "in progress"). Sync answers and photos have a
+/// stall timeout instead ([`STALL_TIMEOUT`]): they take as long as they take while they move.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Changes or documents per sync answer.
 pub const PAGE: u32 = 2000;
-/// Photo upload part size: a dropped connection loses at most this much.
+/// The largest photo upload part: a dropped connection loses at most this much. On a slow link
+/// parts are the byte budget's size (a few seconds each).
 pub const PART: usize = 256 * 1024;
 /// The most a thumbnail may weigh (they are 320 px JPEGs of some tens of KiB): a server
 /// answering with more is not read further.
@@ -66,7 +78,6 @@ pub const MAX_THUMBNAIL_BYTES: u64 = 1024 * 1024;
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(REQUEST_TIMEOUT)
         .gzip(true)
         .build()
         .expect("a TLS client can be built")
@@ -104,7 +115,41 @@ impl SyncClient {
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
             counters: Default::default(),
+            link: Default::default(),
+            stall: STALL_TIMEOUT,
         }
+    }
+
+    /// The same client with another stall timeout (tests on a link that black-holes).
+    pub fn with_stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall = stall;
+        self
+    }
+
+    /// The byte budget this client asks for now (from the rate it measured).
+    pub fn budget(&self) -> u32 {
+        self.link.budget()
+    }
+
+    /// One request through [`exchange`], counted.
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        body: Option<Vec<u8>>,
+        (limit, expected): (u64, u64),
+        backoff: &Backoff,
+    ) -> Result<Answer, SyncError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.counters.requests.fetch_add(1, Relaxed);
+        let sent = body.as_ref().map_or(0, Vec::len) as u64;
+        self.counters.sent.fetch_add(sent, Relaxed);
+        let watch = Watch {
+            stall: self.stall,
+            link: &self.link,
+            received: &self.counters.received,
+            reached: &backoff.reached,
+        };
+        exchange(request, body, limit, expected, watch).await
     }
 
     /// Requests and bytes so far.
@@ -183,25 +228,49 @@ impl SyncClient {
         &self.base
     }
 
-    async fn post_sync(&self, body: Vec<u8>) -> Result<SyncResponse, SyncError> {
-        let sent = body.len();
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/sync", self.base))
-            .bearer_auth(&self.token)
-            .timeout(REQUEST_TIMEOUT)
-            .header("content-type", "application/x-mandoob-sync")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        let resp = checked(resp).await?;
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        self.count(sent, bytes.len());
-        wire::decode(&bytes).map_err(|e| SyncError::Server(e.to_string()))
+    /// One sync request, sent again after failures that may pass (the answer it prepared is
+    /// still the one to ask for: nothing was applied). The answer and its size.
+    async fn post_sync(
+        &self,
+        mut request: SyncRequest,
+        backoff: &mut Backoff,
+    ) -> Result<(SyncResponse, u64), SyncError> {
+        loop {
+            let budget = self.link.budget();
+            request.budget = Some(budget);
+            let http = self
+                .http
+                .post(format!("{}/api/v1/sync", self.base))
+                .bearer_auth(&self.token)
+                .header("content-type", "application/x-mandoob-sync");
+            let answer = self
+                .exchange(
+                    http,
+                    Some(wire::encode(&request)),
+                    (u64::MAX, budget.into()),
+                    backoff,
+                )
+                .await
+                .and_then(Answer::checked);
+            match answer {
+                Ok(a) => {
+                    backoff.reset();
+                    self.link.went_through();
+                    let size = a.body.len() as u64;
+                    let response =
+                        wire::decode(&a.body).map_err(|e| SyncError::Server(e.to_string()))?;
+                    return Ok((response, size));
+                }
+                Err(e) => {
+                    if matches!(e, SyncError::Offline(_)) {
+                        self.link.cut_short();
+                    }
+                    if !backoff.retry(&e).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
     }
 
     /// Syncs, retrying with exponential backoff (0.5 s, 1 s, 2 s, …) while the server cannot
@@ -217,7 +286,7 @@ impl SyncClient {
             match self.sync(engine).await {
                 Ok(s) => return Ok(s),
                 Err(SyncError::Offline(_) | SyncError::Server(_)) if attempt < attempts => {
-                    runtime_free_sleep(delay).await;
+                    transfer::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(60));
                     attempt += 1;
                 }
@@ -246,21 +315,20 @@ impl SyncClient {
 
     async fn sync_inner<T: SyncTarget>(&self, engine: &mut T) -> Result<SyncSummary, SyncError> {
         let mut total = SyncSummary::default();
-        let mut documents = 0u64;
+        let mut progress = Progress::default();
         let mut library_version = String::new();
+        // Failures that may pass are retried within this sync once it has reached the server
+        // (a cut); an unreachable server at the start is reported at once.
+        let mut backoff = Backoff::default();
         loop {
+            // Each answer is applied in its own transaction, with where the feed stands: after
+            // a cut, the next request (in this sync or the next) continues from there.
             let request = engine.prepare_sync(PAGE).await?;
-            let response = self.post_sync(wire::encode(&request)).await?;
+            let (response, size) = self.post_sync(request, &mut backoff).await?;
             library_version.clone_from(&response.library_version);
-            documents += (response.pushed.len() + response.pulled.len()) as u64;
+            progress.answer(&response, size);
             let s = engine.apply_sync(response).await?;
-            let t = self.stats();
-            engine
-                .announce(Event::SyncProgress {
-                    documents,
-                    bytes: t.bytes_sent + t.bytes_received,
-                })
-                .await?;
+            engine.announce(progress.event()).await?;
             total.pushed_cases += s.pushed_cases;
             total.pushed_changes += s.pushed_changes;
             total.pulled_cases += s.pulled_cases;
@@ -270,7 +338,7 @@ impl SyncClient {
                 break;
             }
         }
-        self.upload_photos(engine).await?;
+        self.upload_pending(engine, &mut backoff).await?;
         if engine.library().await?.version != library_version {
             self.update_library(engine).await?;
         }
@@ -302,6 +370,14 @@ impl SyncClient {
 
     /// Uploads the photos the server lacks, resuming partial uploads.
     pub async fn upload_photos<T: SyncTarget>(&self, engine: &mut T) -> Result<u32, SyncError> {
+        self.upload_pending(engine, &mut Backoff::default()).await
+    }
+
+    async fn upload_pending<T: SyncTarget>(
+        &self,
+        engine: &mut T,
+        backoff: &mut Backoff,
+    ) -> Result<u32, SyncError> {
         let pending = engine.pending_blobs().await?;
         if pending.is_empty() {
             return Ok(0);
@@ -326,7 +402,7 @@ impl SyncClient {
         for sha in &pending {
             if missing.sha256.contains(sha) {
                 let bytes = engine.blob(sha.clone()).await?.unwrap_or_default();
-                self.upload(sha, &bytes).await?;
+                self.upload_with(sha, &bytes, backoff).await?;
                 uploaded += 1;
             }
             engine.mark_uploaded(sha.clone()).await?;
@@ -334,42 +410,77 @@ impl SyncClient {
         Ok(uploaded)
     }
 
-    /// Uploads one blob from wherever the server's copy stops.
+    /// Uploads one blob from wherever the server's copy stops, asking again where that is
+    /// after a failure that may pass (a part cut short is not kept by the server).
     pub async fn upload(&self, sha: &str, bytes: &[u8]) -> Result<(), SyncError> {
+        self.upload_with(sha, bytes, &mut Backoff::default()).await
+    }
+
+    async fn upload_with(
+        &self,
+        sha: &str,
+        bytes: &[u8],
+        backoff: &mut Backoff,
+    ) -> Result<(), SyncError> {
+        loop {
+            match self.upload_from_server_offset(sha, bytes, backoff).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    if matches!(e, SyncError::Offline(_)) {
+                        // Smaller parts, so that one fits between cuts.
+                        self.link.cut_short();
+                    }
+                    if !backoff.retry(&e).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn upload_from_server_offset(
+        &self,
+        sha: &str,
+        bytes: &[u8],
+        backoff: &mut Backoff,
+    ) -> Result<(), SyncError> {
         let url = format!("{}/api/v1/blobs/{sha}", self.base);
         let head = self
-            .http
-            .head(&url)
-            .bearer_auth(&self.token)
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if head.status() == reqwest::StatusCode::OK {
+            .exchange(
+                self.http.head(&url).bearer_auth(&self.token),
+                None,
+                (0, 0),
+                backoff,
+            )
+            .await?
+            .checked()?;
+        if head.status == reqwest::StatusCode::OK {
             return Ok(());
         }
-        let mut offset: usize = head
-            .headers()
-            .get("upload-offset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let mut offset = head.header_u64("upload-offset").unwrap_or(0) as usize;
         while offset < bytes.len() {
-            let end = (offset + PART).min(bytes.len());
-            let resp = self
+            let part = (self.link.budget() as usize).clamp(MIN_BUDGET as usize, PART);
+            let end = (offset + part).min(bytes.len());
+            let http = self
                 .http
                 .patch(&url)
                 .bearer_auth(&self.token)
-                .timeout(REQUEST_TIMEOUT)
-                .timeout(REQUEST_TIMEOUT)
                 .header("upload-offset", offset.to_string())
-                .header("upload-length", bytes.len().to_string())
-                .body(bytes[offset..end].to_vec())
-                .send()
-                .await
-                .map_err(|e| SyncError::Offline(e.to_string()))?;
-            checked(resp).await?;
-            offset = end;
+                .header("upload-length", bytes.len().to_string());
+            let answer = self
+                .exchange(
+                    http,
+                    Some(bytes[offset..end].to_vec()),
+                    (64 * 1024, 0),
+                    backoff,
+                )
+                .await?
+                .checked()?;
+            backoff.reset();
+            self.link.went_through();
+            offset = answer
+                .header_u64("upload-offset")
+                .map_or(end, |n| n as usize);
         }
         Ok(())
     }
@@ -465,17 +576,15 @@ impl SyncClient {
                 "{sha256:?} is not a photo's name"
             )));
         }
-        let resp = self
+        let http = self
             .http
             .get(format!("{}/api/v1/blobs/{sha256}", self.base))
-            .bearer_auth(&self.token)
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        let resp = checked(resp).await?;
-        let bytes = body_at_most(resp, limit).await?;
-        self.count(0, bytes.len());
+            .bearer_auth(&self.token);
+        let bytes = self
+            .exchange(http, None, (limit, limit), &Backoff::default())
+            .await?
+            .checked()?
+            .body;
         engine
             .save_fetched_blob(sha256.to_owned(), bytes.clone())
             .await?;
@@ -483,57 +592,35 @@ impl SyncClient {
     }
 }
 
-/// A response's body, refused past `limit` bytes (natively, without reading further).
-async fn body_at_most(resp: reqwest::Response, limit: u64) -> Result<Vec<u8>, SyncError> {
-    let too_large = || SyncError::Server(format!("the server sent more than {limit} bytes"));
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let mut resp = resp;
-        let mut out = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?
-        {
-            if (out.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out)
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large());
-        }
-        Ok(bytes.to_vec())
-    }
+/// Where a sync stands, for the app's progress bar: what arrived so far in this sync, and
+/// the whole of it (what arrived and what the server says is left).
+#[derive(Debug, Default)]
+struct Progress {
+    documents: u64,
+    bytes: u64,
+    left: wire::Backlog,
 }
 
-/// A timer that works on any async runtime (the engine does not depend on Tokio): a thread
-/// sleeps and completes a oneshot.
-#[cfg(not(target_arch = "wasm32"))]
-async fn runtime_free_sleep(d: Duration) {
-    let (tx, rx) = futures_channel::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        std::thread::sleep(d);
-        let _ = tx.send(());
-    });
-    let _ = rx.await;
-}
+impl Progress {
+    fn answer(&mut self, response: &SyncResponse, size: u64) {
+        for p in &response.pulled {
+            self.documents += match p {
+                wire::Pulled::Whole { .. } => 1,
+                wire::Pulled::Changes { changes, .. } => changes.len() as u64,
+            };
+        }
+        self.bytes += size;
+        self.left = response.remaining.unwrap_or_default();
+    }
 
-/// On the web: the browser's timer.
-#[cfg(target_arch = "wasm32")]
-async fn runtime_free_sleep(d: Duration) {
-    gloo_timers::future::sleep(d).await;
+    fn event(&self) -> Event {
+        Event::SyncProgress {
+            documents: self.documents,
+            bytes: self.bytes,
+            total_documents: self.documents + self.left.items,
+            total_bytes: self.bytes + self.left.bytes,
+        }
+    }
 }
 
 /// The engine session of a signed-in user.

@@ -77,6 +77,7 @@ fn summaries_are_used_only_when_they_describe_the_received_document() {
         more: false,
         library_version: String::new(),
         sla: mandoob_shared::workflow::SlaPolicy::default(),
+        remaining: None,
     })
     .expect("applied");
     assert_eq!(reference_listed(&e, &a), "FROM-SUMMARY");

@@ -1,6 +1,8 @@
 //! `POST /api/v1/sync`: one round of sync. The device pushes its new changes (checked and
 //! stored by [`crate::service::push`]) and pulls what it has not seen, a page at a time: whole
-//! documents on a first sync, then the changes feed after its cursor.
+//! documents on a first sync, then the changes feed after its cursor. A page holds at most the
+//! items and the bytes the device asks for (its byte budget: one item alone may pass it), so
+//! that on a slow link each answer arrives in seconds and a cut loses at most one of them.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,6 +17,7 @@ use crate::push;
 use crate::service::push::{FromDevice, push_case};
 use crate::service::{library, policy};
 use crate::state::AppState;
+use crate::storage::PullLimit;
 
 fn wire_response(body: Vec<u8>) -> Response {
     (
@@ -59,17 +62,21 @@ pub async fn sync(
         }
     }
     let scope = session_scope(&session);
-    let page = req.page.clamp(1, state.max_page);
+    let limit = PullLimit {
+        items: req.page.clamp(1, state.max_page),
+        // A device from before budgets gets pages counted in items only, as it always did.
+        bytes: req.budget.map_or(u64::MAX, u64::from),
+        device: Some(session.device.clone()),
+    };
     let mut pulled = Vec::new();
-    let (cursor, whole_after, more);
+    let (cursor, whole_after, more, remaining);
     if req.cursor == 0 || req.whole_after.is_some() {
-        let (docs, head) = state
+        let page = state
             .storage
-            .whole_documents(&scope, req.whole_after.as_ref(), page)
+            .whole_page(&scope, req.whole_after.as_ref(), &limit)
             .await?;
-        let full = docs.len() as u32 == page;
-        let last = docs.last().map(|d| d.case.clone());
-        for d in docs {
+        let last = page.docs.last().map(|d| d.case.clone());
+        for d in page.docs {
             pulled.push(Pulled::Whole {
                 case: d.case,
                 doc: wire::Bytes(d.snapshot),
@@ -81,20 +88,23 @@ pub async fn sync(
         cursor = if req.whole_after.is_some() {
             req.cursor
         } else {
-            head
+            page.head
         };
-        whole_after = if full { last } else { None };
-        more = full;
+        whole_after = if page.more { last } else { None };
+        more = page.more;
+        remaining = page.remaining;
     } else {
-        let changes = state
+        let page = state
             .storage
-            .changes_after(&scope, req.cursor, page)
+            .changes_page(&scope, req.cursor, &limit)
             .await?;
-        more = changes.len() as u32 == page;
-        cursor = changes.last().map_or(req.cursor, |c| c.seq);
+        more = page.more;
+        remaining = page.remaining;
+        cursor = page.changes.last().map_or(req.cursor, |c| c.seq);
         whole_after = None;
         // A device's own changes are not sent back to it (the cursor still moves past them).
-        for c in changes
+        for c in page
+            .changes
             .into_iter()
             .filter(|c| c.device.as_ref() != Some(&session.device))
         {
@@ -123,5 +133,6 @@ pub async fn sync(
         more,
         library_version,
         sla: policy::sla(state.storage.as_ref()).await,
+        remaining: Some(remaining),
     })))
 }

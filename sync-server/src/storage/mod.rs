@@ -115,6 +115,55 @@ pub struct WholeDocument {
     pub summary: Option<Summary>,
 }
 
+/// How much one pull answer may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullLimit {
+    /// At most so many documents or changes.
+    pub items: u32,
+    /// Items are added while their bytes stay within this; the first always is, so one item
+    /// alone may pass it.
+    pub bytes: u64,
+    /// Changes this device pushed: listed (the cursor moves past them) but not counted in
+    /// `bytes` or the backlog, as they are not sent back to it.
+    pub device: Option<DeviceCode>,
+}
+
+impl PullLimit {
+    /// At most `items`, whatever their size.
+    pub fn items(items: u32) -> Self {
+        Self {
+            items,
+            bytes: u64::MAX,
+            device: None,
+        }
+    }
+}
+
+/// What is left after a page: items and their bytes.
+pub use mandoob_shared::sync::Backlog;
+
+/// A page of whole documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholePage {
+    pub docs: Vec<WholeDocument>,
+    /// The highest sequence number the documents include.
+    pub head: u64,
+    /// More documents follow.
+    pub more: bool,
+    /// The documents after this page.
+    pub remaining: Backlog,
+}
+
+/// A page of the changes feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPage {
+    pub changes: Vec<FeedChange>,
+    /// More changes follow.
+    pub more: bool,
+    /// The changes after this page.
+    pub remaining: Backlog,
+}
+
 /// A signed-in console user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleSession {
@@ -233,13 +282,33 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<u32, StorageError>;
     /// Stores many whole cases in one transaction (imports, demo data, benchmarks).
     async fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<(), StorageError>;
+    /// Changes in `scope` after `cursor`, within `limit`, in sequence order.
+    async fn changes_page(
+        &self,
+        scope: &Scope,
+        cursor: u64,
+        limit: &PullLimit,
+    ) -> Result<FeedPage, StorageError>;
+    /// Whole documents in `scope` with case id after `after`, within `limit`, and the
+    /// highest sequence number they include.
+    async fn whole_page(
+        &self,
+        scope: &Scope,
+        after: Option<&CaseId>,
+        limit: &PullLimit,
+    ) -> Result<WholePage, StorageError>;
     /// Changes in `scope` after `cursor`, at most `limit`, in sequence order.
     async fn changes_after(
         &self,
         scope: &Scope,
         cursor: u64,
         limit: u32,
-    ) -> Result<Vec<FeedChange>, StorageError>;
+    ) -> Result<Vec<FeedChange>, StorageError> {
+        Ok(self
+            .changes_page(scope, cursor, &PullLimit::items(limit))
+            .await?
+            .changes)
+    }
     /// Whole documents in `scope` with case id after `after`, at most `limit`, and the
     /// highest sequence number they include.
     async fn whole_documents(
@@ -247,7 +316,12 @@ pub trait Storage: Send + Sync + 'static {
         scope: &Scope,
         after: Option<&CaseId>,
         limit: u32,
-    ) -> Result<(Vec<WholeDocument>, u64), StorageError>;
+    ) -> Result<(Vec<WholeDocument>, u64), StorageError> {
+        let page = self
+            .whole_page(scope, after, &PullLimit::items(limit))
+            .await?;
+        Ok((page.docs, page.head))
+    }
     /// The highest sequence number stored.
     async fn head_sequence(&self) -> Result<u64, StorageError>;
 

@@ -197,6 +197,14 @@ pub(super) fn scope_sql(scope: &Scope) -> (&'static str, String) {
     }
 }
 
+/// A backlog from `count(*), sum(size)`.
+fn backlog_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Backlog> {
+    Ok(Backlog {
+        items: r.get::<_, i64>(0)? as u64,
+        bytes: r.get::<_, i64>(1)? as u64,
+    })
+}
+
 impl SqliteStorage {
     pub(super) async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError> {
         let id = case.as_str().to_owned();
@@ -242,65 +250,135 @@ impl SqliteStorage {
         .await
     }
 
-    pub(super) async fn changes_after(
+    pub(super) async fn changes_page(
         &self,
         scope: &Scope,
         cursor: u64,
-        limit: u32,
-    ) -> Result<Vec<FeedChange>, StorageError> {
+        limit: &PullLimit,
+    ) -> Result<FeedPage, StorageError> {
         let (filter, arg) = scope_sql(scope);
         let sql = format!(
-            "SELECT seq, case_id, bytes, device FROM changes WHERE ({filter}) AND seq > ?2 ORDER BY seq LIMIT ?3"
+            "SELECT seq, case_id, device, length(bytes) + length(case_id), bytes FROM changes
+             WHERE ({filter}) AND seq > ?2 ORDER BY seq LIMIT ?3"
         );
+        let backlog = format!(
+            "SELECT count(*), coalesce(sum(length(bytes) + length(case_id)), 0) FROM changes
+             WHERE ({filter}) AND seq > ?2 AND (device IS NULL OR device <> ?3)"
+        );
+        let limit = limit.clone();
+        let own = limit
+            .device
+            .as_ref()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
         self.run(move |c| {
-            let mut stmt = c.prepare_cached(&sql)?;
-            stmt.query_map(params![arg, cursor as i64, limit], |r| {
-                Ok(FeedChange {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    case: CaseId::new(r.get::<_, String>(1)?),
-                    bytes: r.get(2)?,
-                    device: r.get::<_, Option<String>>(3)?.map(DeviceCode::new),
-                })
-            })?
-            .collect()
+            // One read transaction: the page and what is left after it agree.
+            let tx = c.transaction()?;
+            let (mut changes, mut more, mut used) = (Vec::new(), false, 0u64);
+            {
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let mut rows =
+                    stmt.query(params![arg, cursor as i64, i64::from(limit.items) + 1])?;
+                while let Some(r) = rows.next()? {
+                    let device = r.get::<_, Option<String>>(2)?;
+                    // The device's own changes are not sent back to it: they cost nothing.
+                    let size = if device.as_deref() == Some(own.as_str()) {
+                        0
+                    } else {
+                        r.get::<_, i64>(3)? as u64
+                    };
+                    if changes.len() as u32 == limit.items
+                        || (used > 0 && used.saturating_add(size) > limit.bytes)
+                    {
+                        more = true;
+                        break;
+                    }
+                    used += size;
+                    changes.push(FeedChange {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        case: CaseId::new(r.get::<_, String>(1)?),
+                        device: device.map(DeviceCode::new),
+                        bytes: r.get(4)?,
+                    });
+                }
+            }
+            let last = changes.last().map_or(cursor, |c: &FeedChange| c.seq);
+            let remaining = if more {
+                tx.query_row(&backlog, params![arg, last as i64, own], backlog_of)?
+            } else {
+                Backlog::default()
+            };
+            tx.commit()?;
+            Ok(FeedPage {
+                changes,
+                more,
+                remaining,
+            })
         })
         .await
     }
 
-    pub(super) async fn whole_documents(
+    pub(super) async fn whole_page(
         &self,
         scope: &Scope,
         after: Option<&CaseId>,
-        limit: u32,
-    ) -> Result<(Vec<WholeDocument>, u64), StorageError> {
+        limit: &PullLimit,
+    ) -> Result<WholePage, StorageError> {
         let (filter, arg) = scope_sql(scope);
         let after = after.map(|a| a.as_str().to_owned()).unwrap_or_default();
+        // Sizes from the rows' headers (SQLite reads no blob for `length`).
+        let size = "length(snapshot) + coalesce(length(summary), 0) + length(id)";
         let sql = format!(
-            "SELECT id, snapshot, summary FROM cases WHERE ({filter}) AND id > ?2 ORDER BY id LIMIT ?3"
+            "SELECT id, {size}, snapshot, summary FROM cases WHERE ({filter}) AND id > ?2
+             ORDER BY id LIMIT ?3"
         );
+        let backlog = format!(
+            "SELECT count(*), coalesce(sum({size}), 0) FROM cases WHERE ({filter}) AND id > ?2"
+        );
+        let limit = limit.clone();
         self.run(move |c| {
             // One read transaction: the documents and the sequence they include agree.
             let tx = c.transaction()?;
             let head: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
                 r.get(0)
             })?;
-            let docs = {
+            let (mut docs, mut more, mut used) = (Vec::new(), false, 0u64);
+            {
                 let mut stmt = tx.prepare_cached(&sql)?;
-                stmt.query_map(params![arg, after, limit], |r| {
-                    Ok(WholeDocument {
+                let mut rows = stmt.query(params![arg, after, i64::from(limit.items) + 1])?;
+                while let Some(r) = rows.next()? {
+                    let size = r.get::<_, i64>(1)? as u64;
+                    if docs.len() as u32 == limit.items
+                        || (used > 0 && used.saturating_add(size) > limit.bytes)
+                    {
+                        more = true;
+                        break;
+                    }
+                    used += size;
+                    docs.push(WholeDocument {
                         case: CaseId::new(r.get::<_, String>(0)?),
-                        snapshot: r.get(1)?,
+                        snapshot: r.get(2)?,
                         // An unreadable summary is as if there were none: the device reads
                         // the document.
                         summary: r
-                            .get::<_, Option<Vec<u8>>>(2)?
+                            .get::<_, Option<Vec<u8>>>(3)?
                             .and_then(|b| mandoob_shared::sync::decode(&b).ok()),
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?
+                    });
+                }
+            }
+            let remaining = match docs.last() {
+                Some(last) if more => {
+                    tx.query_row(&backlog, params![arg, last.case.as_str()], backlog_of)?
+                }
+                _ => Backlog::default(),
             };
             tx.commit()?;
-            Ok((docs, head as u64))
+            Ok(WholePage {
+                docs,
+                head: head as u64,
+                more,
+                remaining,
+            })
         })
         .await
     }

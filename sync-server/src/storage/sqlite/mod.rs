@@ -156,22 +156,22 @@ impl Storage for SqliteStorage {
         SqliteStorage::import_cases(self, cases).await
     }
 
-    async fn changes_after(
+    async fn changes_page(
         &self,
         scope: &Scope,
         cursor: u64,
-        limit: u32,
-    ) -> Result<Vec<FeedChange>, StorageError> {
-        SqliteStorage::changes_after(self, scope, cursor, limit).await
+        limit: &PullLimit,
+    ) -> Result<FeedPage, StorageError> {
+        SqliteStorage::changes_page(self, scope, cursor, limit).await
     }
 
-    async fn whole_documents(
+    async fn whole_page(
         &self,
         scope: &Scope,
         after: Option<&CaseId>,
-        limit: u32,
-    ) -> Result<(Vec<WholeDocument>, u64), StorageError> {
-        SqliteStorage::whole_documents(self, scope, after, limit).await
+        limit: &PullLimit,
+    ) -> Result<WholePage, StorageError> {
+        SqliteStorage::whole_page(self, scope, after, limit).await
     }
 
     async fn head_sequence(&self) -> Result<u64, StorageError> {
