@@ -21,8 +21,15 @@ use mandoob_shared::workflow::EventKind;
 pub enum AppError {
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("{0}")]
-    Sync(String),
+    /// The server cannot be reached (the detail is for the log, never shown).
+    #[error("no connection to the server: {0}")]
+    Offline(String),
+    /// The server refused the sign-in (a wrong username or password, a locked account).
+    #[error("the server refused the sign-in: {0}")]
+    SignInRefused(String),
+    /// The server answered with an error.
+    #[error("the server answered with an error: {0}")]
+    Server(String),
     /// The server no longer accepts this device's token (revoked or signed out elsewhere).
     #[error("this device was signed out by the server")]
     Revoked,
@@ -35,7 +42,8 @@ impl From<SyncError> for AppError {
         match e {
             SyncError::Unauthorized(_) => AppError::Revoked,
             SyncError::Engine(e) => AppError::Engine(e),
-            other => AppError::Sync(other.to_string()),
+            SyncError::Offline(m) => AppError::Offline(m),
+            SyncError::Server(m) => AppError::Server(m),
         }
     }
 }
@@ -112,7 +120,7 @@ impl Backend {
         let (client, login) = SyncClient::sign_in(server, username, password, device_name)
             .await
             .map_err(|e| match e {
-                SyncError::Unauthorized(m) => AppError::Sync(m),
+                SyncError::Unauthorized(m) => AppError::SignInRefused(m),
                 other => AppError::from(other),
             })?;
         let credentials = Credentials {

@@ -75,7 +75,7 @@ pub async fn picked_file(
                 return Ok(None);
             };
             if file.size() as usize > MAX_PICKED_BYTES {
-                return Err("the file is too large".into());
+                return Err("too-large".into());
             }
             file.read_bytes()
                 .await
@@ -109,7 +109,7 @@ async fn read_in_page(input_id: &str) -> Result<Option<Vec<u8>>, String> {
         .map_err(|e| e.to_string())?;
     match value.as_deref() {
         None => Ok(None),
-        Some("too-large") => Err("the file is too large".into()),
+        Some("too-large") => Err("too-large".into()),
         Some(b64) => base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map(Some)

@@ -64,6 +64,21 @@ pub enum CaptureError {
     Damaged(String),
 }
 
+impl CaptureError {
+    /// A stable code for messages (the app shows `photo-problem-<code>` in the user's
+    /// language; the English text above is for logs).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaptureError::Empty => "empty",
+            CaptureError::TooLarge { .. } => "too-large",
+            CaptureError::Heic => "heic",
+            CaptureError::NotAnImage => "not-an-image",
+            CaptureError::TooManyPixels { .. } => "too-many-pixels",
+            CaptureError::Damaged(_) => "damaged",
+        }
+    }
+}
+
 /// A warning about a captured photo that the representative should see (retake?).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QualityWarning {

@@ -251,7 +251,9 @@ impl From<rusqlite::Error> for EngineError {
 }
 
 impl From<CaptureError> for EngineError {
+    /// The refusal's code (`CaptureError::code`), which the app translates.
     fn from(e: CaptureError) -> Self {
-        EngineError::Photo(e.to_string())
+        tracing::info!(error = %e, "photo refused");
+        EngineError::Photo(e.code().to_owned())
     }
 }

@@ -193,15 +193,19 @@ fn photos_attach_and_bad_files_change_nothing() {
         .expect("create");
     let before = e.stats().expect("stats");
     let case_before = e.open_case(&id).expect("open").case;
-    for bad in [
-        fixture("corrupted.jpg"),
-        Vec::new(),
-        b"random bytes that are not an image".to_vec(),
+    // Refused with a code the app translates, never an English sentence.
+    for (bad, code) in [
+        (fixture("corrupted.jpg"), "damaged"),
+        (Vec::new(), "empty"),
+        (
+            b"random bytes that are not an image".to_vec(),
+            "not-an-image",
+        ),
     ] {
         let err = e
             .attach_photo(&id, &bad, DocumentKind::CivilId, None, None, None)
             .expect_err("refused");
-        assert!(matches!(err, EngineError::Photo(_)), "{err:?}");
+        assert_eq!(err, EngineError::Photo(code.into()), "{err:?}");
     }
     assert_eq!(e.stats().expect("stats"), before);
     assert_eq!(e.open_case(&id).expect("open").case, case_before);

@@ -102,7 +102,42 @@ fn engine_error_text(tr: &Translator, e: &AppError) -> Vec<String> {
         AppError::Engine(EngineError::Frozen(_)) => vec![tr.text("error-frozen")],
         AppError::Engine(EngineError::TooLarge(_)) => vec![tr.text("error-too-large")],
         AppError::Revoked => vec![tr.text("revoked-message")],
-        other => vec![other.to_string()],
+        other => vec![tr.text(app_error_key(other))],
+    }
+}
+
+/// The message key of an error a person sees: every error has one, so no English sentence
+/// from a library, the engine or the server reaches the screen (the details go to the log).
+pub(crate) fn app_error_key(e: &AppError) -> &'static str {
+    match e {
+        AppError::Offline(_) => "error-offline",
+        AppError::SignInRefused(_) => "error-sign-in-refused",
+        AppError::Server(_) => "error-server",
+        AppError::Revoked => "revoked-message",
+        AppError::NotSignedIn => "error-not-signed-in",
+        AppError::Engine(e) => match e {
+            EngineError::NoSession => "error-not-signed-in",
+            EngineError::NoSuchCase | EngineError::NoSuchRequest => "error-no-such-case",
+            EngineError::Frozen(_) => "error-frozen",
+            EngineError::TooLarge(_) => "error-too-large",
+            EngineError::Photo(code) => photo_problem_key(code),
+            EngineError::PossibleDuplicates(_) => "duplicate-warning",
+            EngineError::Invalid(_) | EngineError::Refused(_) => "error-invalid",
+            EngineError::Storage(_) => "error-storage",
+        },
+    }
+}
+
+/// The message key of a photo the capture pipeline refused (`CaptureError::code`).
+pub(crate) fn photo_problem_key(code: &str) -> &'static str {
+    match code {
+        "empty" => "photo-problem-empty",
+        "too-large" => "photo-problem-too-large",
+        "heic" => "photo-problem-heic",
+        "not-an-image" => "photo-problem-not-an-image",
+        "too-many-pixels" => "photo-problem-too-many-pixels",
+        "damaged" => "photo-problem-damaged",
+        _ => "photo-problem-other",
     }
 }
 
@@ -266,10 +301,63 @@ async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
             ctx.user.set(None);
             ctx.screen.set(Screen::SignIn);
         }
-        Err(AppError::Sync(m)) if ctx.sync.read().state == SyncState::Syncing => {
-            ctx.sync.write().state = SyncState::Error(m);
+        Err(e @ (AppError::Offline(_) | AppError::Server(_)))
+            if ctx.sync.read().state == SyncState::Syncing =>
+        {
+            tracing::warn!(error = %e, "sync failed");
+            ctx.sync.write().state = SyncState::Error(app_error_key(&e).to_owned());
         }
         _ => {}
     }
     *ctx.revision.write() += 1;
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use mandoob_shared::i18n::Lang;
+
+    /// Every error a person can see has its message in both languages; none shows the
+    /// English detail it carries for the log.
+    #[test]
+    fn every_error_is_a_translated_message() {
+        let errors = [
+            AppError::Offline("error sending request for url (http://x)".into()),
+            AppError::SignInRefused("401 Unauthorized: wrong username or password".into()),
+            AppError::Server("500 Internal Server Error".into()),
+            AppError::Revoked,
+            AppError::NotSignedIn,
+            AppError::Engine(EngineError::NoSession),
+            AppError::Engine(EngineError::NoSuchCase),
+            AppError::Engine(EngineError::Frozen("events are history".into())),
+            AppError::Engine(EngineError::TooLarge("too long".into())),
+            AppError::Engine(EngineError::Storage("disk I/O error".into())),
+        ];
+        let codes = [
+            "empty",
+            "too-large",
+            "heic",
+            "not-an-image",
+            "too-many-pixels",
+            "damaged",
+            "the file is not a JPEG",
+        ];
+        let texts = Texts::new();
+        for lang in Lang::ALL {
+            let tr = texts.get(lang);
+            let keys = errors
+                .iter()
+                .map(app_error_key)
+                .chain(codes.iter().map(|c| photo_problem_key(c)));
+            for key in keys {
+                assert!(tr.has(key), "{key} in {lang:?}");
+            }
+            for e in &errors {
+                let shown = engine_error_text(tr, e).join(" ");
+                for english in ["error sending", "Unauthorized", "Internal", "disk I/O"] {
+                    assert!(!shown.contains(english), "{shown}");
+                }
+            }
+        }
+    }
 }

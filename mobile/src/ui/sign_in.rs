@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::platform::HomeServer;
 use crate::state::*;
 
-use super::{Ctx, SyncRequest, Texts};
+use super::{Ctx, SyncRequest, Texts, app_error_key};
 
 #[component]
 pub(super) fn SignIn() -> Element {
@@ -44,7 +44,10 @@ pub(super) fn SignIn() -> Element {
                     ctx.screen.set(Screen::Cases);
                     syncer.send(SyncRequest);
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "sign-in failed");
+                    error.set(Some(app_error_key(&e).to_owned()));
+                }
             }
         }
     };
@@ -68,7 +71,7 @@ pub(super) fn SignIn() -> Element {
                     oninput: move |e| password.set(e.value()) }
             }
             if let Some(e) = error() {
-                p { class: "error", role: "alert", {tr.text_with("signin-failed", &[("reason", &e)])} }
+                p { class: "error", role: "alert", {tr.text_with("signin-failed", &[("reason", &tr.text(&e))])} }
             }
             button { id: "signin", class: "primary", disabled: busy(), onclick: submit,
                 {tr.text("signin-submit")}

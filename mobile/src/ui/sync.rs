@@ -64,7 +64,9 @@ pub(super) fn SyncScreen() -> Element {
                 p { {tr.text_with("sync-progress", &[("documents", &view.documents.to_string()), ("kb", &(view.bytes / 1024).to_string())])} }
             }
             if let SyncState::Error(reason) = &view.state {
-                p { class: "error", role: "alert", {tr.text_with("sync-error-detail", &[("reason", reason)])} }
+                // A message key from the app; anything else (an engine's English detail) is
+                // not shown as such.
+                p { class: "error", role: "alert", {tr.text(if reason.starts_with("error-") { reason } else { "error-server" })} }
             }
             p { match view.last_sync { Some(t) => tr.text_with("sync-last", &[("at", &t.get().with_timezone(&workflow::kuwait_offset()).format("%Y-%m-%d %H:%M").to_string())]), None => tr.text("sync-never") } }
             p { id: "pending-changes", {tr.text_with("sync-pending-changes", &[("count", &view.pending_changes.to_string())])} }

@@ -19,7 +19,7 @@ use crate::backend::{AppError, Backend, PhotoError};
 use crate::platform::{self, Renderer};
 use crate::state::*;
 
-use super::{APP_CSS, Ctx, Texts};
+use super::{APP_CSS, Ctx, Texts, app_error_key, photo_problem_key};
 
 #[component]
 pub(super) fn NavButton(target: Screen, key_name: &'static str, id: &'static str) -> Element {
@@ -425,7 +425,10 @@ pub(super) fn PhotoInput(
             let picked = platform::picked_file(renderer, &e, &input_id).await;
             let out = match picked {
                 Ok(None) => Vec::new(),
-                Err(reason) => vec![(true, tr.text_with("photo-error", &[("reason", &reason)]))],
+                Err(reason) => {
+                    tracing::warn!(%reason, "the picked file could not be read");
+                    vec![(true, tr.text(photo_problem_key(&reason)))]
+                }
                 Ok(Some(bytes)) => {
                     match backend
                         .attach(case, bytes, kind, member, request, None)
@@ -445,9 +448,9 @@ pub(super) fn PhotoInput(
                             })
                             .collect(),
                         Err(AppError::Engine(EngineError::Photo(reason))) => {
-                            vec![(true, tr.text_with("photo-error", &[("reason", &reason)]))]
+                            vec![(true, tr.text(photo_problem_key(&reason)))]
                         }
-                        Err(other) => vec![(true, other.to_string())],
+                        Err(other) => vec![(true, tr.text(app_error_key(&other)))],
                     }
                 }
             };

@@ -27,7 +27,7 @@ pub(super) fn DeclarationStep(open: OpenCase) -> Element {
     let mut pad = use_signal(|| SignaturePad::new(PAD_W, PAD_H));
     let mut message = use_signal(|| None::<String>);
     let Some(request) = open.case.requests.last().cloned() else {
-        return rsx! { p { class: "hint", {tr.text("step-interview")} } };
+        return rsx! { p { class: "warning", id: "needs-request", {tr.text("needs-request-first")} } };
     };
     let adults: Vec<Member> = open
         .case

@@ -19,7 +19,7 @@ pub(super) fn DocumentsStep(open: OpenCase) -> Element {
     let ctx = use_context::<Ctx>();
     let tr = texts.get((ctx.lang)());
     let Some(request) = open.case.requests.last().cloned() else {
-        return rsx! { p { class: "hint", {tr.text("step-interview")} } };
+        return rsx! { p { class: "warning", id: "needs-request", {tr.text("needs-request-first")} } };
     };
     let items = checklist(&open.case, &request.id, &catalog);
     // Documents of the request beyond the checklist: what the committee asked for in an

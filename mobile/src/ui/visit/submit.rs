@@ -22,7 +22,7 @@ pub(super) fn SubmitStep(open: OpenCase) -> Element {
     let mut ctx = use_context::<Ctx>();
     let tr = texts.get((ctx.lang)());
     let Some(request) = open.case.requests.last().cloned() else {
-        return rsx! { p { class: "hint", {tr.text("step-interview")} } };
+        return rsx! { p { class: "warning", id: "needs-request", {tr.text("needs-request-first")} } };
     };
     let state = open
         .requests
