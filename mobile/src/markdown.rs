@@ -224,7 +224,12 @@ mod tests {
             include_str!("../../assets/library/policy-en.md"),
         ] {
             let doc = parse(text);
-            assert!(doc.iter().filter(|b| matches!(b, Block::Heading(..))).count() >= 4);
+            assert!(
+                doc.iter()
+                    .filter(|b| matches!(b, Block::Heading(..)))
+                    .count()
+                    >= 4
+            );
             assert!(doc.iter().any(|b| matches!(b, Block::List { .. })));
             let mut texts = Vec::new();
             fn walk(blocks: &[Block], out: &mut Vec<String>) {

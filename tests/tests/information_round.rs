@@ -34,7 +34,11 @@ async fn decide(
     let mut all = vec![("request", request.as_str())];
     all.extend_from_slice(fields);
     let res = committee
-        .post(&format!("/console/cases/{}/decide", case.as_str()), &all, true)
+        .post(
+            &format!("/console/cases/{}/decide", case.as_str()),
+            &all,
+            true,
+        )
         .await?;
     anyhow::ensure!(res.status() == 303, "decide answered {}", res.status());
     Ok(res.headers()["location"].to_str()?.to_owned())
@@ -77,8 +81,17 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
     let requested = case.requests[0].amount.expect("an amount is requested");
     let committee = ConsoleClient::sign_in(&server, "committee").await?;
     let reference = case.reference.as_str().to_owned();
-    let newer_ref = rep.engine.open_case(&newer)?.case.reference.as_str().to_owned();
-    assert_eq!(queue_order(&committee).await?, [reference.clone(), newer_ref.clone()]);
+    let newer_ref = rep
+        .engine
+        .open_case(&newer)?
+        .case
+        .reference
+        .as_str()
+        .to_owned();
+    assert_eq!(
+        queue_order(&committee).await?,
+        [reference.clone(), newer_ref.clone()]
+    );
 
     // The committee asks; an answer cannot be sent before the question arrives.
     let back = decide(
@@ -89,16 +102,25 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
     )
     .await?;
     assert!(back.contains("done=console-done-info-requested"), "{back}");
-    assert_eq!(queue_order(&committee).await?, std::slice::from_ref(&newer_ref));
+    assert_eq!(
+        queue_order(&committee).await?,
+        std::slice::from_ref(&newer_ref)
+    );
     rep.sync().await?;
     let open = rep.engine.open_case(&id)?;
-    let round = open.requests[0].open_round().expect("the question is on the device");
+    let round = open.requests[0]
+        .open_round()
+        .expect("the question is on the device");
     assert_eq!(round.question, QUESTION);
     let waiting = rep.engine.list(&ListQuery {
         status: Some(RequestStatus::InfoRequested),
         ..ListQuery::default()
     })?;
-    assert_eq!(waiting.len(), 1, "the list's filter finds the case to answer");
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the list's filter finds the case to answer"
+    );
 
     // Offline: the spouse's civil ID corrected, the rent contract attached, then the answer.
     let mut spouse = open
@@ -114,7 +136,10 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
         m.civil_id = "12345".into();
         m
     });
-    assert!(rep.engine.edit(&id, wrong).is_err(), "an invalid civil ID is refused");
+    assert!(
+        rep.engine.edit(&id, wrong).is_err(),
+        "an invalid civil ID is refused"
+    );
     let (civil_id, birth) = other_spouse();
     spouse.civil_id = civil_id.clone();
     spouse.birth_date = birth;
@@ -140,7 +165,10 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
 
     // Back in the queue, first (its clock paused while the family looked for the contract),
     // with the round shown on the queue and on the case.
-    assert_eq!(queue_order(&committee).await?, [reference.clone(), newer_ref]);
+    assert_eq!(
+        queue_order(&committee).await?,
+        [reference.clone(), newer_ref]
+    );
     let queue = committee.get("/console/queue").await?.text().await?;
     assert!(
         queue.contains("badge round") && queue.contains("جولة المعلومات"),
@@ -151,8 +179,14 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
         .await?
         .text()
         .await?;
-    assert!(page.contains(QUESTION) && page.contains(ANSWER), "the round on the case");
-    assert!(page.contains(&civil_id), "the corrected civil ID reached headquarters");
+    assert!(
+        page.contains(QUESTION) && page.contains(ANSWER),
+        "the round on the case"
+    );
+    assert!(
+        page.contains(&civil_id),
+        "the corrected civil ID reached headquarters"
+    );
     let storage = server.storage()?;
     let row = storage
         .requests(&Scope::All, &RequestFilter::default(), 100)
@@ -306,7 +340,10 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
         ],
     )?;
     let said = node.next().await?;
-    anyhow::ensure!(said == format!("ANSWERED {reference}"), "unexpected: {said}");
+    anyhow::ensure!(
+        said == format!("ANSWERED {reference}"),
+        "unexpected: {said}"
+    );
 
     // Back first in the queue, with the round, the answer and the corrections.
     assert_eq!(
@@ -319,7 +356,10 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
         .await?
         .text()
         .await?;
-    assert!(page.contains(QUESTION) && page.contains(ANSWER), "the round on the case");
+    assert!(
+        page.contains(QUESTION) && page.contains(ANSWER),
+        "the round on the case"
+    );
     other.sync().await?;
     let now = other.engine.open_case(&id)?;
     let spouse = now

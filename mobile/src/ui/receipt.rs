@@ -175,13 +175,22 @@ mod tests {
         let clean = |s: String| s.replace(['\u{2068}', '\u{2069}'], "");
         let submitted = (EventKind::Submitted, Role::Representative, "", None);
         let (draft, r) = open_with(&[]);
-        assert_eq!(family_text(ar, &draft, &r, &sla), None, "nothing before submission");
+        assert_eq!(
+            family_text(ar, &draft, &r, &sla),
+            None,
+            "nothing before submission"
+        );
         let (open, r) = open_with(std::slice::from_ref(&submitted));
         let text = clean(family_text(ar, &open, &r, &sla).expect("text"));
         assert!(text.contains(open.case.reference.as_str()) && text.contains("استلمنا طلبكم"));
         let (open, r) = open_with(&[
             submitted.clone(),
-            (EventKind::InfoRequested, Role::Committee, "صورة عقد الإيجار", None),
+            (
+                EventKind::InfoRequested,
+                Role::Committee,
+                "صورة عقد الإيجار",
+                None,
+            ),
         ]);
         let text = clean(family_text(ar, &open, &r, &sla).expect("text"));
         assert!(text.contains("صورة عقد الإيجار"), "{text}");
@@ -194,12 +203,18 @@ mod tests {
             (EventKind::Accepted, Role::Committee, "مستحق", Some(grant)),
         ]);
         let text = clean(family_text(ar, &open, &r, &sla).expect("text"));
-        assert!(text.contains("تمت الموافقة") && text.contains("150.000"), "{text}");
+        assert!(
+            text.contains("تمت الموافقة") && text.contains("150.000"),
+            "{text}"
+        );
         let (open, r) = open_with(&[
             submitted,
             (EventKind::Rejected, Role::Committee, "الدخل يكفي", None),
         ]);
         let text = clean(family_text(ar, &open, &r, &sla).expect("text"));
-        assert!(text.contains("لم تتم الموافقة") && text.contains("الدخل يكفي"), "{text}");
+        assert!(
+            text.contains("لم تتم الموافقة") && text.contains("الدخل يكفي"),
+            "{text}"
+        );
     }
 }

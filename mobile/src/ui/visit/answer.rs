@@ -24,7 +24,8 @@ pub(crate) fn granted_text(
     if !decision.accepted {
         return None;
     }
-    let kwd = |f: mandoob_shared::ids::Fils| tr.text_with("amount-kwd", &[("amount", &f.to_string())]);
+    let kwd =
+        |f: mandoob_shared::ids::Fils| tr.text_with("amount-kwd", &[("amount", &f.to_string())]);
     let text = match &decision.grant {
         None => match request.amount {
             Some(a) => tr.text_with("granted-as-requested", &[("amount", &kwd(a))]),

@@ -31,7 +31,12 @@ fn VisitCard(open: OpenCase) -> Element {
         .iter()
         .find(|v| v.by == me && kuwait_date(v.at) == today())
         .cloned();
-    let mut notes = use_signal(|| current.as_ref().map(|v| v.notes.clone()).unwrap_or_default());
+    let mut notes = use_signal(|| {
+        current
+            .as_ref()
+            .map(|v| v.notes.clone())
+            .unwrap_or_default()
+    });
     let mut busy = use_signal(|| false);
     let mut saved = use_signal(|| false);
     let mut failure = use_signal(Vec::<String>::new);

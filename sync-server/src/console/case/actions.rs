@@ -134,4 +134,3 @@ pub async fn answer_referral(
     ))
     .into_response())
 }
-

@@ -94,7 +94,11 @@ fn granted_text(cx: &Console, grant: Option<&Grant>) -> String {
         parts.push(format!("{} {}", kwd(a.0), t.text("console-kwd")));
     }
     if !g.in_kind.trim().is_empty() {
-        parts.push(format!("{}: {}", t.text("console-in-kind"), g.in_kind.trim()));
+        parts.push(format!(
+            "{}: {}",
+            t.text("console-in-kind"),
+            g.in_kind.trim()
+        ));
     }
     parts.join(" · ")
 }
@@ -194,9 +198,7 @@ pub async fn decide(
     else {
         return Ok(back("refusal-unknown-request", "error"));
     };
-    let requested = case
-        .request(&request)
-        .and_then(|r| r.amount);
+    let requested = case.request(&request).and_then(|r| r.amount);
     let Ok(grant) = form.grant(requested) else {
         return Ok(back("console-granted-unreadable", "error"));
     };
@@ -234,4 +236,3 @@ pub async fn decide(
         .await;
     Ok(back(&format!("console-done-{}", kind.code()), "done"))
 }
-

@@ -3,7 +3,11 @@
 
 use super::*;
 
-pub(super) fn conflicts_section(cx: &Console, case: &CaseFile, conflicts: &[FieldConflict]) -> Markup {
+pub(super) fn conflicts_section(
+    cx: &Console,
+    case: &CaseFile,
+    conflicts: &[FieldConflict],
+) -> Markup {
     let t = &cx.t;
     let may_resolve = access::may_resolve_conflicts(cx.role());
     html! {
