@@ -23,8 +23,8 @@ mod requests;
 mod sections;
 
 pub use actions::{AnswerForm, ResolveForm, answer_referral, resolve};
-pub use requests::{DecideForm, decide};
 use requests::requests_section;
+pub use requests::{DecideForm, decide};
 use sections::*;
 
 use super::{Console, ConsoleError, csrf_field, date_of, date_time_of, kwd, layout};
