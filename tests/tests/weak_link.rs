@@ -225,3 +225,148 @@ fn whole_answers(link: &mandoob_tests::link::Link) -> Vec<(u64, Option<CaseId>)>
         })
         .collect()
 }
+
+/// The field link of the issue: 128 kbit/s each way, 300 ms round trips, a cut every 30 s.
+fn field_link() -> mandoob_tests::link::LinkConfig {
+    use mandoob_tests::link::{Cuts, LinkConfig};
+    use std::time::Duration;
+    LinkConfig::kbit(128, Duration::from_millis(300))
+        .with_cuts(Cuts::Every(Duration::from_secs(30)))
+}
+
+/// Cases on the field link (the benchmark `weak_link` runs 1,000; the suite runs this many, so
+/// that a run takes under a minute and still meets a cut).
+const FIELD_CASES: u64 = 200;
+
+#[tokio::test]
+async fn a_first_sync_at_128_kbit_with_a_cut_every_30_s_completes() -> anyhow::Result<()> {
+    use mandoob_engine::sync_client::SyncClient;
+    use mandoob_sync_server::storage::Scope;
+    use mandoob_tests::link::Link;
+    let server = TestServer::start().await?;
+    let storage = server.storage()?;
+    seed_cases(storage.as_ref(), 0..FIELD_CASES, "QRN").await?;
+    let (docs, _) = storage.whole_documents(&Scope::All, None, u32::MAX).await?;
+    let payload: usize = docs
+        .iter()
+        .map(|d| d.snapshot.len() + d.summary.as_ref().map_or(0, |s| wire::encode(s).len()))
+        .sum();
+    let config = field_link();
+    let link = Link::start(server.addr, config).await?;
+    let mut device = Device::enrol(&server, "rep-a").await?;
+    device.client = SyncClient::new(&link.url(), device.client.token());
+    let started = std::time::Instant::now();
+    device.sync().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(device.engine.stats()?.cases, FIELD_CASES);
+    let stats = link.stats();
+    let rate = config.rate.expect("a rate") as f64;
+    eprintln!(
+        "{FIELD_CASES} cases at 128 kbit/s, 300 ms, a cut every 30 s: {seconds:.1} s, {} bytes \
+         down ({:.3}x the compacted cases and summaries, {payload} bytes), floor {:.1} s \
+         ({:.2}x), {} cuts, {} connections",
+        stats.down,
+        stats.down as f64 / payload as f64,
+        stats.down as f64 / rate,
+        seconds / (stats.down as f64 / rate),
+        stats.cuts,
+        stats.connections
+    );
+    assert!(
+        (stats.down as f64) <= 1.2 * payload as f64,
+        "{} bytes down for {payload}",
+        stats.down
+    );
+    // No answer downloaded twice, but those a cut interrupted (each asked again after it).
+    let sync: Vec<_> = link
+        .exchanges()
+        .into_iter()
+        .filter(|e| e.path == "/api/v1/sync")
+        .collect();
+    let whole = whole_answers(&link);
+    let distinct: HashSet<_> = whole.iter().collect();
+    assert_eq!(distinct.len(), whole.len(), "an answer downloaded twice");
+    let cut_short = sync
+        .iter()
+        .filter(|e| e.request_complete && !e.response_complete)
+        .count();
+    assert!(
+        cut_short as u64 <= stats.cuts,
+        "{cut_short} answers cut short by {} cuts",
+        stats.cuts
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_visit_with_five_photos_uploads_through_the_same_link() -> anyhow::Result<()> {
+    use mandoob_engine::sync_client::SyncClient;
+    use mandoob_shared::model::DocumentKind;
+    use mandoob_tests::link::Link;
+    let server = TestServer::start().await?;
+    let mut device = Device::enrol(&server, "rep-a").await?;
+    let case = mandoob_tests::submitted_case(&mut device, 5, 0);
+    let mut photos = Vec::new();
+    for name in [
+        "Portrait_1.jpg",
+        "Portrait_3.jpg",
+        "Portrait_6.jpg",
+        "Portrait_8.jpg",
+        "DSCN0010.jpg",
+    ] {
+        let path = format!("{}/fixtures/photos/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path)?;
+        let attached =
+            device
+                .engine
+                .attach_photo(&case, &bytes, DocumentKind::CivilId, None, None, None)?;
+        let stored = device.engine.blob(&attached.sha256)?.expect("kept");
+        photos.push((attached.sha256, stored));
+    }
+    // The photos and their thumbnails.
+    let mut total = 0;
+    for sha in device.engine.pending_blobs()? {
+        total += device.engine.blob(&sha)?.map_or(0, |b| b.len());
+    }
+    let link = Link::start(server.addr, field_link()).await?;
+    device.client = SyncClient::new(&link.url(), device.client.token());
+    let started = std::time::Instant::now();
+    device.sync().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = link.stats();
+    eprintln!(
+        "5 photos and thumbnails, {total} bytes, at 128 kbit/s with a cut every 30 s: {seconds:.1} s, {} bytes \
+         up ({:.3}x), {} cuts",
+        stats.up,
+        stats.up as f64 / total as f64,
+        stats.cuts
+    );
+    assert!(device.engine.pending_blobs()?.is_empty());
+    let storage = server.storage()?;
+    let log = link.exchanges();
+    for (sha, bytes) in &photos {
+        assert_eq!(
+            storage.blob(sha).await?.as_ref(),
+            Some(bytes),
+            "{sha} on the server"
+        );
+        // Verified once: one last part reached the server whole.
+        let last_parts = log
+            .iter()
+            .filter(|e| e.method == "PATCH" && e.path.ends_with(sha.as_str()) && e.request_complete)
+            .filter(|e| {
+                let offset: usize = e
+                    .header("upload-offset")
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0);
+                offset + e.body.len() == bytes.len()
+            })
+            .count();
+        assert_eq!(
+            last_parts, 1,
+            "{sha}: its last part sent {last_parts} times"
+        );
+    }
+    Ok(())
+}

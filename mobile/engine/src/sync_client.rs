@@ -39,7 +39,9 @@ pub struct SyncClient {
     base: String,
     token: String,
     counters: Arc<Counters>,
+    /// What the client measured of its link, down (answers) and up (pushes and photos).
     link: Arc<LinkEstimate>,
+    uplink: Arc<LinkEstimate>,
     stall: Duration,
 }
 
@@ -68,8 +70,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// Changes or documents per sync answer.
 pub const PAGE: u32 = 2000;
 /// The largest photo upload part: a dropped connection loses at most this much. On a slow link
-/// parts are the byte budget's size (a few seconds each).
+/// parts are smaller: a few seconds each at the rate the client measured sending.
 pub const PART: usize = 256 * 1024;
+/// The first photo part, before the client has measured how fast it can send.
+const FIRST_PART: u32 = 64 * 1024;
 /// The most a thumbnail may weigh (they are 320 px JPEGs of some tens of KiB): a server
 /// answering with more is not read further.
 pub const MAX_THUMBNAIL_BYTES: u64 = 1024 * 1024;
@@ -116,6 +120,7 @@ impl SyncClient {
             token: token.to_owned(),
             counters: Default::default(),
             link: Default::default(),
+            uplink: Arc::new(LinkEstimate::with_ceiling(FIRST_PART)),
             stall: STALL_TIMEOUT,
         }
     }
@@ -146,6 +151,7 @@ impl SyncClient {
         let watch = Watch {
             stall: self.stall,
             link: &self.link,
+            uplink: &self.uplink,
             received: &self.counters.received,
             reached: &backoff.reached,
         };
@@ -428,7 +434,7 @@ impl SyncClient {
                 Err(e) => {
                     if matches!(e, SyncError::Offline(_)) {
                         // Smaller parts, so that one fits between cuts.
-                        self.link.cut_short();
+                        self.uplink.cut_short();
                     }
                     if !backoff.retry(&e).await {
                         return Err(e);
@@ -459,7 +465,7 @@ impl SyncClient {
         }
         let mut offset = head.header_u64("upload-offset").unwrap_or(0) as usize;
         while offset < bytes.len() {
-            let part = (self.link.budget() as usize).clamp(MIN_BUDGET as usize, PART);
+            let part = (self.uplink.budget() as usize).clamp(MIN_BUDGET as usize, PART);
             let end = (offset + part).min(bytes.len());
             let http = self
                 .http
@@ -477,7 +483,7 @@ impl SyncClient {
                 .await?
                 .checked()?;
             backoff.reset();
-            self.link.went_through();
+            self.uplink.went_through();
             offset = answer
                 .header_u64("upload-offset")
                 .map_or(end, |n| n as usize);

@@ -38,14 +38,20 @@ pub(super) struct LinkEstimate {
 
 impl Default for LinkEstimate {
     fn default() -> Self {
-        Self {
-            rate: Mutex::new(None),
-            ceiling: Mutex::new(MAX_BUDGET),
-        }
+        Self::with_ceiling(MAX_BUDGET)
     }
 }
 
 impl LinkEstimate {
+    /// An estimate that starts at most at `ceiling` (uploads start with small parts: nothing
+    /// was measured that way yet).
+    pub(super) fn with_ceiling(ceiling: u32) -> Self {
+        Self {
+            rate: Mutex::new(None),
+            ceiling: Mutex::new(ceiling),
+        }
+    }
+
     /// The byte budget to ask for: [`ANSWER_SECONDS`] at the measured rate, or
     /// [`DEFAULT_BUDGET`] before anything was measured, under the ceiling.
     pub(super) fn budget(&self) -> u32 {
@@ -130,6 +136,8 @@ fn too_large(limit: u64) -> SyncError {
 pub(super) struct Watch<'a> {
     pub stall: Duration,
     pub link: &'a LinkEstimate,
+    /// The same for the way up (the request's body, from the first byte to the answer).
+    pub uplink: &'a LinkEstimate,
     /// Counts the answer's bytes as they arrive (a cut answer's too).
     pub received: &'a AtomicU64,
     /// Set once a connection to the server was made.
@@ -152,11 +160,11 @@ pub(super) async fn exchange(
     use tokio::time::Instant;
     let moved = Arc::new(Mutex::new(Instant::now()));
     let touch = |m: &Mutex<Instant>| *m.lock().expect("lock") = Instant::now();
+    let len = body.as_ref().map_or(0, Vec::len);
     let work = async {
         let request = match body {
             Some(bytes) => {
                 // Sent in parts, each one noted as it goes out.
-                let len = bytes.len();
                 let moved = moved.clone();
                 let parts: Vec<Vec<u8>> = bytes.chunks(16 * 1024).map(<[u8]>::to_vec).collect();
                 let stream = futures_util::stream::iter(parts.into_iter().map(move |p| {
@@ -169,12 +177,14 @@ pub(super) async fn exchange(
             }
             None => request,
         };
+        let sending = Instant::now();
         let sent = request.send().await;
         if !matches!(&sent, Err(e) if e.is_connect()) {
             watch.reached.store(true, Relaxed);
         }
         let mut resp = sent.map_err(offline)?;
         touch(&moved);
+        watch.uplink.measured(len, sending.elapsed().as_secs_f64());
         let started = Instant::now();
         let (status, headers) = (resp.status(), resp.headers().clone());
         if resp.content_length().is_some_and(|n| n > limit) {
@@ -237,8 +247,12 @@ pub(super) async fn exchange(
         Some(b) => request.body(b),
         None => request,
     };
+    let sending = js_sys::Date::now();
     let resp = request.timeout(deadline).send().await.map_err(offline)?;
     watch.reached.store(true, Relaxed);
+    watch
+        .uplink
+        .measured(sent as usize, (js_sys::Date::now() - sending) / 1000.0);
     let started = js_sys::Date::now();
     let (status, headers) = (resp.status(), resp.headers().clone());
     if resp.content_length().is_some_and(|n| n > limit) {
