@@ -3,8 +3,10 @@
 //! reason is recorded and reaches the representative's device through the real sync; the
 //! administrator revokes that device and its next sync is refused.
 //!
-//! Screenshots of the queue, a case and the dashboard in Arabic and English go to
-//! `target/screenshots/console/`.
+//! Then every page (queue, case, dashboard, administration, audit log, and the others) is shown
+//! in Arabic and English at 360x640, 320x640 and 1280x900; the script fails when one is wider
+//! than the window, has text under 16 px or (on a phone) a control under 44 px. Screenshots at
+//! 360 and 1280 go to `target/screenshots/console/` (`ar-queue-360.png`, …).
 
 use mandoob_shared::workflow::RequestStatus;
 use mandoob_tests::{BrowserScript, Device, PASSWORD, TestServer, repo, submitted_case};
@@ -82,22 +84,19 @@ async fn committee_decides_in_the_browser_and_admin_revokes_a_device() -> anyhow
     let done = node.next().await?;
     anyhow::ensure!(done == "DONE", "the browser script said {done}");
     node.finish()?;
-    for name in [
-        "ar-queue",
-        "ar-case",
-        "ar-dashboard",
-        "en-queue",
-        "en-case",
-        "en-dashboard",
-    ] {
-        let file = shots.join(format!("{name}.png"));
-        anyhow::ensure!(
-            std::fs::metadata(&file)
-                .map(|m| m.len() > 10_000)
-                .unwrap_or(false),
-            "{} is missing or empty",
-            file.display()
-        );
+    for lang in ["ar", "en"] {
+        for page in ["queue", "case", "dashboard", "admin", "audit"] {
+            for width in [360, 1280] {
+                let file = shots.join(format!("{lang}-{page}-{width}.png"));
+                anyhow::ensure!(
+                    std::fs::metadata(&file)
+                        .map(|m| m.len() > 10_000)
+                        .unwrap_or(false),
+                    "{} is missing or empty",
+                    file.display()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -29,15 +29,15 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
     let body = html! {
         section #devices {
             h2 { (t.text("console-devices")) }
-            table {
+            table.cards {
                 thead { tr { th { (t.text("console-device")) } th { (t.text("console-user")) } th { (t.text("console-device-name")) } th { (t.text("console-last-sync")) } th {} } }
                 tbody {
                     @for d in &devices {
                         tr data-device=(d.code.as_str()) {
-                            td { (d.code.as_str()) }
-                            td { (d.user.as_str()) }
-                            td { (d.name) }
-                            td { (d.last_sync.map(date_time_of).unwrap_or_else(|| t.text("console-never"))) }
+                            td.lead { (d.code.as_str()) }
+                            td data-label=(t.text("console-user")) { (d.user.as_str()) }
+                            td data-label=(t.text("console-device-name")) { (d.name) }
+                            td data-label=(t.text("console-last-sync")) { (d.last_sync.map(date_time_of).unwrap_or_else(|| t.text("console-never"))) }
                             td {
                                 @if d.revoked {
                                     span.badge.late { (t.text("console-revoked")) }
@@ -55,15 +55,15 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
         }
         section #users {
             h2 { (t.text("console-users")) }
-            table {
+            table.cards {
                 thead { tr { th { (t.text("signin-username")) } th { (t.text("console-name")) } th { (t.text("console-role")) } th { (t.text("console-branch")) } th {} } }
                 tbody {
                     @for u in &users {
-                        tr {
-                            td { (u.id.as_str()) }
-                            td { (u.display_name) }
-                            td { (t.text(&u.role.label_key())) }
-                            td { (u.branch.as_str()) }
+                        tr data-user=(u.id.as_str()) {
+                            td.lead { (u.id.as_str()) }
+                            td data-label=(t.text("console-name")) { (u.display_name) }
+                            td data-label=(t.text("console-role")) { (t.text(&u.role.label_key())) }
+                            td data-label=(t.text("console-branch")) { (u.branch.as_str()) }
                             td {
                                 @if u.locked {
                                     span.badge.late { (t.text("console-locked-badge")) }
@@ -87,7 +87,7 @@ pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response
             form.card method="post" action="/console/admin/users" {
                 (csrf_field(&cx))
                 h3 { (t.text("console-new-user")) }
-                label { (t.text("signin-username")) input name="username" required pattern="[a-z0-9._-]{2,40}"; }
+                label { (t.text("signin-username")) input name="username" required pattern="[a-z0-9._\\-]{2,40}" autocomplete="off" dir="ltr"; }
                 label { (t.text("console-name")) input name="display_name" required; }
                 label { (t.text("console-role"))
                     select name="role" { @for r in Role::ALL { option value=(r.code()) { (t.text(&r.label_key())) } } }
@@ -299,11 +299,17 @@ pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Respons
     let entries = state.storage.audit_log(1000).await?;
     let t = &cx.t;
     let body = html! {
-        table.audit {
+        table.audit.cards {
             thead { tr { th { (t.text("console-date")) } th { (t.text("console-user")) } th { (t.text("console-action")) } th { (t.text("console-target")) } th { (t.text("console-detail")) } } }
             tbody {
                 @for e in &entries {
-                    tr { td { (date_time_of(e.at)) } td { (e.user.as_str()) } td { (e.action) } td { (e.target) } td { (e.detail) } }
+                    tr {
+                        td.lead { (date_time_of(e.at)) }
+                        td data-label=(t.text("console-user")) { (e.user.as_str()) }
+                        td data-label=(t.text("console-action")) { (e.action) }
+                        td data-label=(t.text("console-target")) { (e.target) }
+                        td data-label=(t.text("console-detail")) { (e.detail) }
+                    }
                 }
             }
         }

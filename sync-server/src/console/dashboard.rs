@@ -93,29 +93,26 @@ pub fn figures(rows: &ReportRows, sla: &SlaPolicy) -> Figures {
     f
 }
 
-/// A horizontal bar chart (SVG), one bar per labelled value; mirrored for right-to-left
-/// pages (labels on the right, bars growing leftwards).
-pub fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64, rtl: bool) -> Markup {
-    const WIDTH: f64 = 600.0;
-    const LABELS: f64 = 230.0;
-    const BAR: f64 = 300.0;
-    let row = 28.0;
-    let height = row * bars.len() as f64 + 8.0;
+/// A horizontal bar chart: one row per labelled value, its label and figure as text of the page
+/// (so they wrap, keep 16 px on a phone and read right-to-left), its bar an SVG scaled to
+/// `max` over a track of the whole scale (5 for satisfaction, so 4 of 5 fills four fifths);
+/// the stylesheet mirrors the bar on right-to-left pages.
+pub fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64) -> Markup {
     let max = if max > 0.0 { max } else { 1.0 };
-    // x measured from the start side (left in LTR, right in RTL).
-    let at = |x: f64| if rtl { WIDTH - x } else { x };
     html! {
         figure.chart {
             figcaption { (title) }
-            svg role="img" aria-label=(title) viewBox=(format!("0 0 {WIDTH} {height}")) width="100%"
-                direction=(if rtl { "rtl" } else { "ltr" }) preserveAspectRatio="xMinYMin meet" {
-                @for (i, (label, value, shown)) in bars.iter().enumerate() {
-                    @let y = 4.0 + row * i as f64;
-                    @let w = (value / max * BAR).max(1.0);
-                    text x=(format!("{:.1}", at(0.0))) y=(y + 18.0) font-size="14" { (label) }
-                    rect x=(format!("{:.1}", if rtl { WIDTH - LABELS - w } else { LABELS })) y=(y + 4.0)
-                        width=(format!("{w:.1}")) height="18" rx="3" class="bar" {}
-                    text x=(format!("{:.1}", at(LABELS + w + 6.0))) y=(y + 18.0) font-size="13" { (shown) }
+            ol.bars {
+                @for (label, value, shown) in bars {
+                    @let w = (value / max * 100.0).clamp(0.0, 100.0);
+                    li {
+                        span.label dir="auto" { (label) }
+                        svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
+                            rect.track x="0" y="0" width="100" height="10" {}
+                            rect.bar x="0" y="0" width=(format!("{w:.2}")) height="10" {}
+                        }
+                        span.value { bdi dir="ltr" { (shown) } }
+                    }
                 }
             }
         }
@@ -130,7 +127,6 @@ pub async fn dashboard(
     let rows = state.storage.report_rows(&cx.scope()).await?;
     let sla = policy::sla(state.storage.as_ref()).await;
     let f = figures(&rows, &sla);
-    let rtl = cx.lang.dir() == "rtl";
     let t = &cx.t;
     let share = if f.decided == 0 {
         0.0
@@ -170,31 +166,31 @@ pub async fn dashboard(
             div.kpi { span.big { (rows.requests.len()) } span { (t.text("console-kpi-requests")) } }
         }
         div.charts {
-            (bar_chart(&t.text("console-chart-type"), &count_bars(&f.by_type, "request-type"), max_of(&f.by_type), rtl))
-            (bar_chart(&t.text("console-chart-branch"), &count_bars(&f.by_branch, ""), max_of(&f.by_branch), rtl))
-            (bar_chart(&t.text("console-chart-status"), &count_bars(&f.by_status, "status"), max_of(&f.by_status), rtl))
-            (bar_chart(&t.text("console-chart-channel"), &count_bars(&f.contacts_by_channel, "channel"), max_of(&f.contacts_by_channel), rtl))
-            (bar_chart(&t.text("console-chart-satisfaction-branch"), &avg_bars_branch, 5.0, rtl))
-            (bar_chart(&t.text("console-chart-satisfaction-month"), &avg_bars_month, 5.0, rtl))
+            (bar_chart(&t.text("console-chart-type"), &count_bars(&f.by_type, "request-type"), max_of(&f.by_type)))
+            (bar_chart(&t.text("console-chart-branch"), &count_bars(&f.by_branch, ""), max_of(&f.by_branch)))
+            (bar_chart(&t.text("console-chart-status"), &count_bars(&f.by_status, "status"), max_of(&f.by_status)))
+            (bar_chart(&t.text("console-chart-channel"), &count_bars(&f.contacts_by_channel, "channel"), max_of(&f.contacts_by_channel)))
+            (bar_chart(&t.text("console-chart-satisfaction-branch"), &avg_bars_branch, 5.0))
+            (bar_chart(&t.text("console-chart-satisfaction-month"), &avg_bars_month, 5.0))
         }
         section {
             h2 { (t.text("console-satisfaction-distribution")) }
-            table {
+            div.wide { table {
                 thead { tr { th { (t.text("console-branch")) } @for s in 1..=5 { th.num { (s) } } th.num { (t.text("console-average")) } } }
                 tbody {
                     @for (b, (n, sum, dist)) in &f.satisfaction_by_branch {
                         tr { td { (b) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
                     }
                 }
-            }
-            table {
+            } }
+            div.wide { table {
                 thead { tr { th { (t.text("console-month")) } @for s in 1..=5 { th.num { (s) } } th.num { (t.text("console-average")) } } }
                 tbody {
                     @for (m, (n, sum, dist)) in &f.satisfaction_by_month {
                         tr { td { (m) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
                     }
                 }
-            }
+            } }
         }
         section {
             h2 { (t.text("console-overdue-list")) }

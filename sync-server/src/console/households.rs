@@ -50,22 +50,22 @@ pub async fn households(
             p.empty { (t.text("console-nothing")) }
         } @else {
             p.count { (t.text_count("console-households-count", "count", rows.len() as u64)) }
-            table.households {
+            table.households.cards {
                 thead { tr {
                     th { (t.text("console-reference")) }
                     th { (t.text("console-head")) }
                     th { (t.text("console-branch")) }
-                    th { (t.text("console-members")) }
-                    th { (t.text("console-requests-count")) }
+                    th.num { (t.text("console-members")) }
+                    th.num { (t.text("console-requests-count")) }
                 } }
                 tbody {
                     @for row in &rows {
                         tr data-reference=(row.reference) {
-                            td { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
-                            td { (if cx.lang == Lang::En && !row.head_name_en.is_empty() { &row.head_name_en } else { &row.head_name_ar }) }
-                            td { (row.branch) }
-                            td.num { (row.members) }
-                            td.num {
+                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
+                            td data-label=(t.text("console-head")) { (if cx.lang == Lang::En && !row.head_name_en.is_empty() { &row.head_name_en } else { &row.head_name_ar }) }
+                            td data-label=(t.text("console-branch")) { (row.branch) }
+                            td.num data-label=(t.text("console-members")) { (row.members) }
+                            td.num data-label=(t.text("console-requests-count")) {
                                 @if row.requests == 0 { span.badge { (t.text("console-no-request")) } }
                                 @else { (row.requests) }
                             }

@@ -97,47 +97,67 @@ pub async fn queue(
     Ok(layout(&cx, "queue", &cx.t.text("console-nav-queue"), body).into_response())
 }
 
-/// The table of requests shared by the queue and the referrals inbox.
+/// The table of requests shared by the queue and the referrals inbox (cards on a phone: each
+/// cell carries its column's name).
 fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
     let t = &cx.t;
+    let [
+        reference,
+        head,
+        branch,
+        kind,
+        amount,
+        granted,
+        status,
+        submitted,
+        due,
+    ] = [
+        "console-reference",
+        "console-head",
+        "console-branch",
+        "console-type",
+        "console-amount",
+        "console-granted",
+        "console-status",
+        "console-submitted",
+        "console-due",
+    ]
+    .map(|k| t.text(k));
     html! {
         @if rows.is_empty() {
             p.empty { (t.text("console-nothing")) }
         } @else {
             p.count { (t.text_with("console-count", &[("count", &rows.len().to_string())])) }
-            table.queue {
+            table.queue.cards {
                 thead { tr {
-                    th { (t.text("console-reference")) }
-                    th { (t.text("console-head")) }
-                    th { (t.text("console-branch")) }
-                    th { (t.text("console-type")) }
-                    th { (t.text("console-amount")) }
-                    th { (t.text("console-granted")) }
-                    th { (t.text("console-status")) }
-                    th { (t.text("console-submitted")) }
-                    th { (t.text("console-due")) }
+                    th { (reference) } th { (head) } th { (branch) } th { (kind) } th.num { (amount) }
+                    th.num { (granted) } th { (status) } th { (submitted) } th { (due) }
                 } }
                 tbody {
                     @for row in rows {
                         @let left = days_left(row, sla);
                         @let overdue = row.awaiting() && row.clock_started_at.and_then(Timestamp::from_millis).is_some_and(|start| sla.is_overdue(start, today()));
                         tr.overdue[overdue] data-reference=(row.reference) {
-                            td { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
-                            td { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
-                            td { (row.branch) }
-                            td { (t.text(&format!("request-type-{}", row.kind))) }
-                            td.num { (row.amount.map(kwd).unwrap_or_default()) }
-                            td.num.granted {
-                                (row.granted().map(kwd).unwrap_or_default())
-                                @if !row.granted_in_kind.is_empty() { " " span.in-kind { (t.text("console-in-kind")) } }
+                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
+                            td data-label=(head) { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
+                            td data-label=(branch) { (row.branch) }
+                            td data-label=(kind) { (t.text(&format!("request-type-{}", row.kind))) }
+                            td.num data-label=(amount) { (row.amount.map(kwd).unwrap_or_default()) }
+                            @if row.granted().is_some() || !row.granted_in_kind.is_empty() {
+                                td.num.granted data-label=(granted) {
+                                    (row.granted().map(kwd).unwrap_or_default())
+                                    @if !row.granted_in_kind.is_empty() { " " span.in-kind { (t.text("console-in-kind")) } }
+                                }
+                            } @else {
+                                td.num.granted {}
                             }
-                            td {
+                            td data-label=(status) {
                                 (t.text(&format!("status-{}", row.status)))
                                 @if row.rounds > 0 { " " span.badge.round { (t.text_count("console-round", "count", u64::from(row.rounds))) } }
                             }
-                            td { (row.submitted_at.map(date_of).unwrap_or_default()) }
-                            td {
-                                @if let (Some(d), Some(start)) = (left, row.clock_started_at.and_then(Timestamp::from_millis)) {
+                            td data-label=(submitted) { (row.submitted_at.map(date_of).unwrap_or_default()) }
+                            @if let (Some(d), Some(start)) = (left, row.clock_started_at.and_then(Timestamp::from_millis)) {
+                                td data-label=(due) {
                                     (sla.due_date(start).to_string()) " "
                                     @if d < 0 {
                                         span.badge.late { (t.text_with("console-days-late", &[("days", &(-d).to_string())])) }
@@ -145,6 +165,8 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
                                         span.badge { (t.text_with("console-days-left", &[("days", &d.to_string())])) }
                                     }
                                 }
+                            } @else {
+                                td {}
                             }
                         }
                     }

@@ -61,23 +61,23 @@ pub(super) fn household_section(cx: &Console, case: &CaseFile) -> Markup {
                 dt { (t.text("console-expenses")) } dd { (kwd(expenses)) " " (t.text("console-kwd")) }
                 @if !h.notes.is_empty() { dt { (t.text("console-notes")) } dd { (h.notes) } }
             }
-            table {
+            table.cards.members {
                 thead { tr { th { (t.text("console-name")) } th { (t.text("console-relation")) } th { (t.text("field-civil-id")) } th { (t.text("console-birth-date")) } th { (t.text("field-phone")) } } }
                 tbody {
                     @for m in &h.members {
                         tr {
-                            td { (m.name_ar) @if !m.name_en.is_empty() { br; small { (m.name_en) } } }
-                            td { (t.text(&m.relation.label_key())) }
-                            td { (m.civil_id) }
-                            td { (m.birth_date.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
-                            td { (m.phone) }
+                            td.lead { (m.name_ar) @if !m.name_en.is_empty() { br; small { (m.name_en) } } }
+                            td data-label=(t.text("console-relation")) { (t.text(&m.relation.label_key())) }
+                            td data-label=(t.text("field-civil-id")) { (m.civil_id) }
+                            td data-label=(t.text("console-birth-date")) { (m.birth_date.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                            td data-label=(t.text("field-phone")) { (m.phone) }
                         }
                     }
                 }
             }
             @if !h.income.is_empty() || !h.expenses.is_empty() {
-                table {
-                    thead { tr { th { (t.text("console-line")) } th { (t.text("console-monthly")) } } }
+                table.lines {
+                    thead { tr { th { (t.text("console-line")) } th.num { (t.text("console-monthly")) } } }
                     tbody {
                         @for l in &h.income { tr { td { (t.text(&l.kind.label_key())) } td.num { (kwd(l.monthly.0)) } } }
                         @for l in &h.expenses { tr { td { (t.text(&l.kind.label_key())) } td.num { "-" (kwd(l.monthly.0)) } } }
@@ -189,15 +189,15 @@ pub(super) fn contacts_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #contacts {
             h2 { (t.text("console-contacts")) }
-            table {
+            table.cards {
                 tbody {
                     @for c in &case.contacts {
                         tr {
-                            td { (date_time_of(c.at.millis())) }
+                            td.lead { (date_time_of(c.at.millis())) }
                             td { (t.text(&c.channel.label_key())) }
                             td { (t.text(&c.direction.label_key())) }
                             td { (c.summary) }
-                            td { (c.follow_up_on.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                            td { @if let Some(d) = &c.follow_up_on { (t.text_with("contact-follow-up-due", &[("date", &d.to_string())])) } }
                         }
                     }
                 }
@@ -211,11 +211,11 @@ pub(super) fn services_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #services {
             h2 { (t.text("console-services")) }
-            table {
+            table.cards {
                 tbody {
                     @for s in &case.services {
                         tr {
-                            td { (date_of(s.delivered_at.millis())) }
+                            td.lead { (date_of(s.delivered_at.millis())) }
                             td { (t.text(&s.kind.label_key())) }
                             td { (s.description) }
                             td.num { (kwd(s.value.0)) }
@@ -233,11 +233,11 @@ pub(super) fn surveys_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #surveys {
             h2 { (t.text("console-surveys")) }
-            table {
-                thead { tr { th { (t.text("console-date")) } th { (t.text("console-overall")) } th { (t.text("console-comment")) } } }
+            table.cards {
+                thead { tr { th { (t.text("console-date")) } th.num { (t.text("console-overall")) } th { (t.text("console-comment")) } } }
                 tbody {
                     @for s in &case.surveys {
-                        tr { td { (date_of(s.at.millis())) } td.num { (score(s.overall)) } td { (s.comment) } }
+                        tr { td.lead { (date_of(s.at.millis())) } td.num data-label=(t.text("console-overall")) { (score(s.overall)) } td data-label=(t.text("console-comment")) { (s.comment) } }
                     }
                 }
             }
