@@ -1,15 +1,18 @@
 //! Device figures, one per line: `cargo bench -p mandoob-engine --bench device`.
 //!
 //! - capture of `jolla.jpg` (8 MP phone photo): milliseconds on one thread, output bytes;
-//! - with 10,000 realistic cases in the store: Arabic name-prefix search p50/p95, first page of
-//!   50 cases, one edit committed durably (synchronous=FULL), cold open, bytes per case.
+//! - with 10,000 realistic cases in the store: name search p50/p95 by word starts and by parts
+//!   of words (infix), Arabic and Latin, of names in many cases and of one in two; first page
+//!   of 50 cases, one edit committed durably (synchronous=FULL), cold open, database bytes and
+//!   those of the name search's tables.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mandoob_engine::capture::{CaptureSettings, capture};
-use mandoob_engine::engine::{Edit, Engine, ListQuery, Session};
+use mandoob_engine::engine::{Edit, Engine, ListQuery, NewHousehold, Session};
 use mandoob_shared::ids::*;
+use mandoob_shared::model::{Address, Member, Relation};
 use mandoob_shared::workflow::Role;
 
 /// 10,000 cases under `cargo bench`; a quick smoke run (100) under `cargo test --all-targets`,
@@ -25,6 +28,32 @@ fn cases() -> u64 {
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Searches for each of `texts` (50 rows), four rounds of which the first warms up: p50 and p95
+/// in milliseconds.
+fn search(engine: &Engine, texts: &[&str]) -> (f64, f64) {
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for round in 0..4 {
+        for text in texts {
+            let t = Instant::now();
+            let rows = engine
+                .list(&ListQuery {
+                    text: (*text).into(),
+                    limit: 50,
+                    ..ListQuery::default()
+                })
+                .expect("search");
+            if round > 0 {
+                times.push(t.elapsed());
+            }
+            hits += rows.len();
+        }
+    }
+    times.sort();
+    eprintln!("(search returned {hits} rows in all)");
+    (percentile(&times, 0.5), percentile(&times, 0.95))
 }
 
 fn main() {
@@ -69,9 +98,22 @@ fn main() {
         let conn = rusqlite::Connection::open(&db).expect("open");
         conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
             .expect("checkpoint");
+        // The name search's tables (with their indexes): word starts, and parts of words.
+        for table in ["name_tokens", "name_suffixes"] {
+            let bytes: i64 = conn
+                .query_row(
+                    "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?1 OR name IN
+                        (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1)",
+                    [table],
+                    |r| r.get(0),
+                )
+                .expect("dbstat");
+            println!("{table}_bytes {bytes}");
+        }
     }
     let size = std::fs::metadata(&db).expect("size").len();
     println!("cases {cases}");
+    println!("db_bytes {size}");
     println!("db_bytes_per_case {}", size / cases);
 
     let t = Instant::now();
@@ -133,28 +175,70 @@ fn main() {
         "al-mut",
         "fatim",
     ];
-    let mut search = Vec::new();
-    let mut hits = 0;
-    for round in 0..4 {
-        for p in prefixes {
-            let t = Instant::now();
-            let rows = engine
-                .list(&ListQuery {
-                    text: p.into(),
-                    limit: 50,
-                    ..ListQuery::default()
-                })
-                .expect("search");
-            if round > 0 {
-                search.push(t.elapsed());
-            }
-            hits += rows.len();
-        }
+    let (p50, p95) = search(&engine, &prefixes);
+    println!("name_prefix_search_ms_p50 {p50:.2}");
+    println!("name_prefix_search_ms_p95 {p95:.2}");
+    // Parts of names from inside words (family names without the article, ends of first
+    // names), and the article alone, which is inside nearly every name.
+    let infixes = [
+        "عنزي",
+        "نزي",
+        "طيري",
+        "جمي",
+        "شيد",
+        "ظفير",
+        "مري",
+        "اجري",
+        "وسري",
+        "تيبي",
+        "ندري",
+        "حمد",
+        "بدالر",
+        "ال",
+        "اطمه",
+        "enezi",
+        "nezi",
+        "utair",
+        "ajmi",
+        "ashid",
+        "ammar",
+        "dullah",
+        "atim",
+        "sser",
+        "al",
+    ];
+    let (p50, p95) = search(&engine, &infixes);
+    println!("name_infix_search_ms_p50 {p50:.2}");
+    println!("name_infix_search_ms_p95 {p95:.2}");
+    // Every name of the sample is in a tenth of the cases or more; a family on file twice is
+    // found by lookup, not by reading the cases newest first.
+    for (ar, en) in [
+        ("مشعل بدر الفضلي", "Meshal Bader Al-Fadhli"),
+        ("بدرية مشعل الفضلي", "Badriya Meshal Al-Fadhli"),
+    ] {
+        let mut head = Member::new(ar, Relation::Head);
+        head.name_en = en.into();
+        engine
+            .create_case(NewHousehold {
+                head,
+                address: Address::default(),
+                not_a_duplicate: true,
+            })
+            .expect("household");
     }
-    search.sort();
-    println!("name_prefix_search_ms_p50 {:.2}", percentile(&search, 0.5));
-    println!("name_prefix_search_ms_p95 {:.2}", percentile(&search, 0.95));
-    eprintln!("(search returned {hits} rows in all)");
+    let rare = [
+        "فضل",
+        "ضلي",
+        "fadhl",
+        "dhli",
+        "شعل",
+        "eshal",
+        "بدري",
+        "فضلي مشعل",
+    ];
+    let (p50, p95) = search(&engine, &rare);
+    println!("name_rare_infix_search_ms_p50 {p50:.2}");
+    println!("name_rare_infix_search_ms_p95 {p95:.2}");
 
     let ids: Vec<CaseId> = engine
         .list(&ListQuery {

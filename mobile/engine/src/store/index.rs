@@ -67,6 +67,10 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
         row.unsynced,
         row.awaiting_since,
     ])?;
+    let old: Vec<String> = tx
+        .prepare_cached("SELECT token FROM name_tokens WHERE case_id = ?1")?
+        .query_map([&row.id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     tx.prepare_cached("DELETE FROM name_tokens WHERE case_id = ?1")?
         .execute([&row.id])?;
     tx.prepare_cached("DELETE FROM case_ids WHERE case_id = ?1")?
@@ -76,6 +80,7 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
     for t in &row.tokens {
         tok.execute(params![t, row.id])?;
     }
+    write_suffixes(tx, &old, &row.tokens)?;
     let mut ids =
         tx.prepare_cached("INSERT OR IGNORE INTO case_ids (value, case_id) VALUES (?1, ?2)")?;
     for v in &row.civil_ids {
@@ -86,6 +91,49 @@ pub fn write_index(tx: &Transaction<'_>, row: &IndexRow) -> Result<(), StoreErro
         ids.execute(params![p, row.id])?;
         if let Some(national) = p.strip_prefix("+965") {
             ids.execute(params![national, row.id])?;
+        }
+    }
+    Ok(())
+}
+
+/// Typed words of at least this many letters match anywhere in a name word (infix); shorter
+/// ones (one letter) match word starts only, as a single letter inside words matches nearly
+/// every household.
+pub const INFIX_MIN_CHARS: usize = 2;
+
+/// The suffixes of `token` of at least [`INFIX_MIN_CHARS`] letters, the whole token first: a
+/// word typed is inside the token exactly when it starts one of them. Letters are Unicode
+/// scalar values, as SQLite's `length` and `substr` count them (migration 5 computes the same).
+pub fn suffixes(token: &str) -> impl Iterator<Item = &str> {
+    let letters = token.chars().count();
+    token
+        .char_indices()
+        .take((letters + 1).saturating_sub(INFIX_MIN_CHARS))
+        .map(move |(i, _)| &token[i..])
+}
+
+/// Keeps `name_suffixes` in step with the name tokens of one case, `old` before and `new`
+/// after its index row was written: the suffixes of a token new to the case are added (they
+/// may be there already, for another case), those of a token it no longer has are removed
+/// when no case has it any more. An edit that changes no name touches nothing.
+fn write_suffixes(tx: &Transaction<'_>, old: &[String], new: &[String]) -> Result<(), StoreError> {
+    let mut add =
+        tx.prepare_cached("INSERT OR IGNORE INTO name_suffixes (suffix, token) VALUES (?1, ?2)")?;
+    for t in new.iter().filter(|t| !old.contains(t)) {
+        for s in suffixes(t) {
+            add.execute(params![s, t])?;
+        }
+    }
+    let mut used =
+        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM name_tokens WHERE token = ?1)")?;
+    let mut remove =
+        tx.prepare_cached("DELETE FROM name_suffixes WHERE suffix = ?1 AND token = ?2")?;
+    for t in old.iter().filter(|t| !new.contains(t)) {
+        if used.query_row([t], |r| r.get::<_, bool>(0))? {
+            continue;
+        }
+        for s in suffixes(t) {
+            remove.execute(params![s, t])?;
         }
     }
     Ok(())
@@ -128,7 +176,8 @@ pub fn summary(conn: &Connection, id: &str, today: &str) -> Result<CaseSummary, 
 }
 
 /// Cases newest first, filtered by `q` and searched for `q.text` (trimmed): a civil ID, phone
-/// or reference number when it looks numeric, else name-word prefixes or part of a reference.
+/// or reference number when it looks numeric, else parts of name words (every word typed; a
+/// one-letter word at the start of a name word) or part of a reference.
 /// At most `limit` rows; overdue as of `today`.
 pub fn list(
     conn: &Connection,
@@ -165,28 +214,9 @@ pub fn list(
             args.push(phone.unwrap_or_default().into());
             args.push(format!("%{digits}%").into());
         } else {
-            // Every word typed must start a name word of the household; or the text is part
-            // of the case reference.
-            let tokens = arabic::tokens(text);
-            let mut name = String::from("1 = 1");
-            for token in &tokens {
-                let n = args.len();
-                name.push_str(&format!(
-                    " AND c.id IN (SELECT case_id FROM name_tokens WHERE token >= ?{} AND token < ?{})",
-                    n + 1,
-                    n + 2
-                ));
-                args.push(token.clone().into());
-                args.push(format!("{token}\u{10FFFF}").into());
-            }
-            if tokens.is_empty() {
-                name = String::from("0 = 1");
-            }
-            args.push(format!("%{text}%").into());
-            sql.push_str(&format!(
-                " AND (({name}) OR c.reference LIKE ?{})",
-                args.len()
-            ));
+            let wanted = limit.saturating_add(q.offset);
+            let name = name_condition(conn, text, wanted, &mut args)?;
+            sql.push_str(&format!(" AND {name}"));
         }
     }
     if let Some(status) = q.status {
@@ -217,6 +247,88 @@ pub fn list(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// A word typed is "common" when it is in at least this many (name word, case) pairs per row
+/// wanted: then the newest cases are read one by one until enough match, rather than all that
+/// match collected and sorted.
+const COMMON_PAIRS_PER_ROW: i64 = 20;
+
+/// The condition on `name_tokens.token` for one word typed, its bounds in parameters `?a` and
+/// `?b`: part of a name word (the start of one of its suffixes), or for a one-letter word the
+/// start of one.
+fn word_condition(infix: bool, a: usize, b: usize) -> String {
+    if infix {
+        format!("token IN (SELECT token FROM name_suffixes WHERE suffix >= ?{a} AND suffix < ?{b})")
+    } else {
+        format!("token >= ?{a} AND token < ?{b}")
+    }
+}
+
+/// The condition on case `c` of a name search for `text`, its parameters pushed on `args`:
+/// every word typed is part of a name word of the household, or `text` is part of the case's
+/// reference. `wanted` rows (limit and offset) are read.
+///
+/// Two plans give the same rows: SQLite has no statistics, and neither plan suits every word.
+/// A word in few cases is best looked up (`c.id IN`: its cases collected from `name_tokens`,
+/// then sorted); a word in most cases (the article ال, or two letters) is best checked case by
+/// case, newest first, stopping after `wanted` (`EXISTS`), where collecting would go through
+/// tens of thousands of (word, case) pairs. A bounded count of each word's pairs chooses. When
+/// a word is looked up, the reference is matched by a scan of its own index (`c.rowid IN`), so
+/// that SQLite takes the union of the two lookups instead of reading every case; it is not
+/// matched at all when the text has a character no reference has (Arabic letters, spaces).
+fn name_condition(
+    conn: &Connection,
+    text: &str,
+    wanted: u32,
+    args: &mut Vec<rusqlite::types::Value>,
+) -> Result<String, StoreError> {
+    let common_pairs = COMMON_PAIRS_PER_ROW * i64::from(wanted.max(1));
+    let mut words = Vec::new();
+    for token in arabic::tokens(text) {
+        let infix = token.chars().count() >= INFIX_MIN_CHARS;
+        let high = format!("{token}\u{10FFFF}");
+        let pairs: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM name_tokens WHERE {} LIMIT ?3)",
+                word_condition(infix, 1, 2)
+            ))?
+            .query_row(params![token, high, common_pairs], |r| r.get(0))?;
+        args.push(token.into());
+        args.push(high.into());
+        words.push((
+            word_condition(infix, args.len() - 1, args.len()),
+            pairs >= common_pairs,
+        ));
+    }
+    let name = if words.is_empty() {
+        String::from("0 = 1")
+    } else {
+        words
+            .iter()
+            .map(|(w, common)| {
+                if *common {
+                    format!("EXISTS (SELECT 1 FROM name_tokens WHERE case_id = c.id AND {w})")
+                } else {
+                    format!("c.id IN (SELECT case_id FROM name_tokens WHERE {w})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    // A reference has capitals, digits and hyphens only (`schema::is_case_reference`); LIKE
+    // ignores the case of Latin letters.
+    if !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Ok(format!("({name})"));
+    }
+    args.push(format!("%{text}%").into());
+    let like = args.len();
+    let reference = if words.iter().all(|(_, common)| *common) {
+        format!("c.reference LIKE ?{like}")
+    } else {
+        format!("c.rowid IN (SELECT rowid FROM cases WHERE reference LIKE ?{like})")
+    };
+    Ok(format!("(({name}) OR {reference})"))
 }
 
 /// Every case whose head's names (Arabic, Latin) `score` gives a score, with that score.

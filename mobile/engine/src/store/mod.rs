@@ -8,8 +8,9 @@
 //!   what the server is known to have of each case, and the changes it refused.
 //! - [`index`]: the index row holds what lists and search need (reference, names, civil IDs,
 //!   phones, status, due date), so listing never loads documents; a document loads on demand.
-//!   Name search uses a table of normalized name tokens (see `mandoob_shared::arabic`), read
-//!   with an index range scan for prefixes.
+//!   Name search uses a table of normalized name tokens (see `mandoob_shared::arabic`) and
+//!   one of their suffixes, read with index range scans: part of a word is the start of one of
+//!   its suffixes.
 //! - [`blobs`]: photos and thumbnails by their SHA-256, and whether the server has them; the
 //!   thumbnails each case names and the fetches of those this device lacks.
 //! - [`settings`]: the typed settings (session, credentials, SLA, sync cursor, …).
@@ -132,6 +133,23 @@ const MIGRATIONS: &[&str] = &[
 
     INSERT INTO settings (key, value)
         SELECT 'thumbnails_unindexed', 'true' WHERE EXISTS (SELECT 1 FROM cases);
+    ",
+    // 5: search by part of a name word: every suffix of at least two letters of each name
+    // token (`index::suffixes`), keyed by the token, not the case (names repeat, so this stays
+    // small), filled here from the tokens already indexed.
+    "
+    CREATE TABLE name_suffixes (
+        suffix TEXT NOT NULL,
+        token TEXT NOT NULL,
+        PRIMARY KEY (suffix, token)
+    ) STRICT, WITHOUT ROWID;
+
+    WITH RECURSIVE s(suffix, token) AS (
+        SELECT DISTINCT token, token FROM name_tokens WHERE length(token) >= 2
+        UNION ALL
+        SELECT substr(suffix, 2), token FROM s WHERE length(suffix) > 2
+    )
+    INSERT OR IGNORE INTO name_suffixes (suffix, token) SELECT suffix, token FROM s;
     ",
 ];
 
