@@ -598,6 +598,10 @@ console-new-branch = فرع جديد
 console-branch-code = الرمز (من ٢ إلى ٦ أحرف لاتينية كبيرة، يبدأ به كل رقم ملف)
 console-bad-branch = رمز الفرع من ٢ إلى ٦ أحرف لاتينية كبيرة، ويحتاج الفرع إلى اسم.
 console-branch-exists = يوجد فرع بهذا الرمز.
+console-pages = الصفحات
+console-page-previous = الصفحة السابقة
+console-page-next = الصفحة التالية
+console-page-range = { $first }–{ $last } من { $total }
 
 # The web app (issue 7)
 unavailable-title = لا يمكن فتح التطبيق في هذه النافذة

@@ -594,6 +594,10 @@ console-new-branch = New branch
 console-branch-code = Code (2 to 6 capital letters, starts every file number)
 console-bad-branch = A branch code is 2 to 6 capital Latin letters, and the branch needs a name.
 console-branch-exists = A branch with this code already exists.
+console-pages = Pages
+console-page-previous = Previous page
+console-page-next = Next page
+console-page-range = { $first }–{ $last } of { $total }
 
 # The web app (issue 7)
 unavailable-title = The app cannot open in this window

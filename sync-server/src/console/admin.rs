@@ -3,7 +3,7 @@
 //! ([`crate::service::accounts`], [`crate::service::library`], [`crate::service::policy`]);
 //! these handlers decode the forms and render.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -12,11 +12,13 @@ use serde::Deserialize;
 use mandoob_shared::access::may_administer;
 use mandoob_shared::workflow::{DayCount, Role};
 
+use super::view::{PageQuery, Paging, pager};
 use super::{Console, ConsoleError, csrf_field, date_time_of, layout};
 use crate::service::accounts::{self, NewUser};
 use crate::service::library::{self, DocumentRule, NewDocument};
 use crate::service::policy;
 use crate::state::AppState;
+use crate::storage::AuditFilter;
 
 pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
@@ -294,15 +296,26 @@ fn document_refused(rule: DocumentRule) -> ConsoleError {
     }
 }
 
-pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Response, ConsoleError> {
+/// How many entries one page of the audit log shows.
+const AUDIT_PAGE: u32 = 100;
+
+pub async fn audit(
+    State(state): State<AppState>,
+    cx: Console,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
-    let entries = state.storage.audit_log(1000).await?;
+    let paging = Paging::new(&q.page, AUDIT_PAGE);
+    let entries = state
+        .storage
+        .audit_page(&AuditFilter::default(), paging.offset(), AUDIT_PAGE)
+        .await?;
     let t = &cx.t;
     let body = html! {
         table.audit.cards {
             thead { tr { th { (t.text("console-date")) } th { (t.text("console-user")) } th { (t.text("console-action")) } th { (t.text("console-target")) } th { (t.text("console-detail")) } } }
             tbody {
-                @for e in &entries {
+                @for e in &entries.rows {
                     tr {
                         td.lead { (date_time_of(e.at)) }
                         td data-label=(t.text("console-user")) { (e.user.as_str()) }
@@ -313,6 +326,7 @@ pub async fn audit(State(state): State<AppState>, cx: Console) -> Result<Respons
                 }
             }
         }
+        (pager(t, paging, entries.total, |page| format!("/console/audit?page={page}")))
     };
     Ok(layout(&cx, "audit", &cx.t.text("console-nav-audit"), body).into_response())
 }

@@ -5,15 +5,17 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use mandoob_shared::ids::Timestamp;
 use mandoob_shared::workflow::{SlaPolicy, kuwait_date};
 
 use mandoob_shared::access;
 
+use super::view::{Paging, pager};
 use super::{Console, ConsoleError, date_of, layout};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
@@ -119,9 +121,20 @@ pub fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64) -> Marku
     }
 }
 
+/// How many overdue requests one page of the dashboard lists.
+const OVERDUE_PAGE: u32 = 50;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DashboardQuery {
+    /// The page of the overdue list.
+    #[serde(default)]
+    overdue: String,
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     cx: Console,
+    Query(q): Query<DashboardQuery>,
 ) -> Result<Response, ConsoleError> {
     cx.require(access::sees_queue)?;
     let rows = state.storage.report_rows(&cx.scope()).await?;
@@ -158,6 +171,13 @@ pub async fn dashboard(
     };
     let avg_bars_branch = avg_bars(&f.satisfaction_by_branch);
     let avg_bars_month = avg_bars(&f.satisfaction_by_month);
+    // The overdue list is long when work piles up: one page of it.
+    let paging = Paging::new(&q.overdue, OVERDUE_PAGE);
+    let overdue_page = f
+        .overdue
+        .iter()
+        .skip(paging.offset() as usize)
+        .take(OVERDUE_PAGE as usize);
     let body = html! {
         section.kpis {
             div.kpi { span.big { (format!("{share:.0}%")) } span { (t.text_with("console-kpi-in-time", &[("days", &sla.days.to_string())])) } small { (f.decided_in_time) " / " (f.decided) } }
@@ -192,14 +212,15 @@ pub async fn dashboard(
                 }
             } }
         }
-        section {
+        section #overdue {
             h2 { (t.text("console-overdue-list")) }
             @if f.overdue.is_empty() { p.empty { (t.text("console-nothing")) } }
-            ul {
-                @for r in &f.overdue {
-                    li { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (r.branch) }
+            ul.overdue {
+                @for r in overdue_page {
+                    li data-reference=(r.reference) { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (r.branch) }
                 }
             }
+            (pager(t, paging, f.overdue.len() as u64, |page| format!("/console/dashboard?overdue={page}#overdue")))
         }
         section #export {
             h2 { (t.text("console-nav-export")) }

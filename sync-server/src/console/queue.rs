@@ -11,13 +11,14 @@ use mandoob_shared::workflow::{RequestStatus, SlaPolicy};
 
 use mandoob_shared::access;
 
+use super::view::{PageQuery, Paging, pager};
 use super::{Console, ConsoleError, date_of, kwd, layout};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
-use crate::storage::{RequestFilter, RequestRow};
+use crate::storage::{Page, RequestFilter, RequestRow};
 
-/// The most rows one page shows.
-const PAGE: u32 = 500;
+/// How many requests one page shows (a page stays small with 10,000 cases).
+const PAGE: u32 = 50;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct QueueQuery {
@@ -28,6 +29,8 @@ pub struct QueueQuery {
     /// A status code; empty means "awaiting decision"; `all` means every status.
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    page: String,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -59,8 +62,23 @@ pub async fn queue(
         status,
         referred: false,
     };
-    let rows = state.storage.requests(&cx.scope(), &filter, PAGE).await?;
+    let paging = Paging::new(&q.page, PAGE);
+    let rows = state
+        .storage
+        .requests_page(&cx.scope(), &filter, paging.offset(), PAGE)
+        .await?;
     let branches = state.storage.branches().await?;
+    // A page link keeps the filters.
+    let href = |page: u32| {
+        let query = serde_urlencoded::to_string([
+            ("branch", q.branch.as_str()),
+            ("kind", q.kind.as_str()),
+            ("status", q.status.as_str()),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/console/queue?{query}")
+    };
     let sla = policy::sla(state.storage.as_ref()).await;
     let t = &cx.t;
     let body = html! {
@@ -93,13 +111,15 @@ pub async fn queue(
             button type="submit" { (t.text("console-filter")) }
         }
         (request_table(&cx, &rows, &sla))
+        (pager(&cx.t, paging, rows.total, href))
     };
     Ok(layout(&cx, "queue", &cx.t.text("console-nav-queue"), body).into_response())
 }
 
 /// The table of requests shared by the queue and the referrals inbox (cards on a phone: each
 /// cell carries its column's name).
-fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
+fn request_table(cx: &Console, page: &Page<RequestRow>, sla: &SlaPolicy) -> Markup {
+    let rows = &page.rows;
     let t = &cx.t;
     let [
         reference,
@@ -127,7 +147,7 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
         @if rows.is_empty() {
             p.empty { (t.text("console-nothing")) }
         } @else {
-            p.count { (t.text_with("console-count", &[("count", &rows.len().to_string())])) }
+            p.count { (t.text_with("console-count", &[("count", &page.total.to_string())])) }
             table.queue.cards {
                 thead { tr {
                     th { (reference) } th { (head) } th { (branch) } th { (kind) } th.num { (amount) }
@@ -179,17 +199,23 @@ fn request_table(cx: &Console, rows: &[RequestRow], sla: &SlaPolicy) -> Markup {
 pub async fn referrals(
     State(state): State<AppState>,
     cx: Console,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, ConsoleError> {
     cx.require(access::may_use_console)?;
     let filter = RequestFilter {
         referred: true,
         ..RequestFilter::default()
     };
-    let rows = state.storage.requests(&cx.scope(), &filter, PAGE).await?;
+    let paging = Paging::new(&q.page, PAGE);
+    let rows = state
+        .storage
+        .requests_page(&cx.scope(), &filter, paging.offset(), PAGE)
+        .await?;
     let sla = policy::sla(state.storage.as_ref()).await;
     let body = html! {
         p.hint { (cx.t.text("console-referrals-hint")) }
         (request_table(&cx, &rows, &sla))
+        (pager(&cx.t, paging, rows.total, |page| format!("/console/referrals?page={page}")))
     };
     Ok(layout(&cx, "referrals", &cx.t.text("console-nav-referrals"), body).into_response())
 }

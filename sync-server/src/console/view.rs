@@ -1,5 +1,9 @@
-//! How the console writes values: dates and times in Kuwait, amounts in dinars.
+//! How the console writes values (dates and times in Kuwait, amounts in dinars) and pages
+//! long lists.
 
+use maud::{Markup, html};
+
+use mandoob_shared::i18n::Translator;
 use mandoob_shared::ids::Timestamp;
 use mandoob_shared::workflow::kuwait_date;
 
@@ -29,6 +33,65 @@ pub fn kwd(fils: i64) -> String {
     format!("{sign}{}.{:03}", f / 1000, f % 1000)
 }
 
+/// A query string with only a page number.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub page: String,
+}
+
+/// Which page of a long list is asked for (from 1; the query string's `page`, anything
+/// unreadable is the first) and how many rows a page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: u32,
+    pub size: u32,
+}
+
+impl Paging {
+    pub fn new(page: &str, size: u32) -> Self {
+        Self {
+            page: page.trim().parse().unwrap_or(1).max(1),
+            size,
+        }
+    }
+
+    /// Rows before this page.
+    pub fn offset(&self) -> u32 {
+        (self.page - 1).saturating_mul(self.size)
+    }
+}
+
+/// Where a list of `total` rows is (rows 51–100 of 10,000) and links to the pages before and
+/// after it (`href` makes the link to a page, keeping the list's filters). Nothing when one page
+/// holds everything.
+pub fn pager(t: &Translator, paging: Paging, total: u64, href: impl Fn(u32) -> String) -> Markup {
+    let first = u64::from(paging.offset()) + 1;
+    let last = (first - 1 + u64::from(paging.size)).min(total);
+    let more = last < total;
+    html! {
+        @if paging.page > 1 || more {
+            nav.pager aria-label=(t.text("console-pages")) {
+                @if paging.page > 1 {
+                    a rel="prev" href=(href(paging.page - 1)) { (t.text("console-page-previous")) }
+                }
+                @if first <= total {
+                    span.range {
+                        (t.text_with("console-page-range", &[
+                            ("first", &first.to_string()),
+                            ("last", &last.to_string()),
+                            ("total", &total.to_string()),
+                        ]))
+                    }
+                }
+                @if more {
+                    a rel="next" href=(href(paging.page + 1)) { (t.text("console-page-next")) }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +101,26 @@ mod tests {
         assert_eq!(kwd(1_250_500), "1250.500");
         assert_eq!(kwd(5), "0.005");
         assert_eq!(kwd(-1500), "-1.500");
+    }
+
+    #[test]
+    fn pages_link_to_their_neighbours() {
+        let t = Translator::new(mandoob_shared::i18n::Lang::En);
+        let href = |n: u32| format!("/l?page={n}");
+        assert_eq!(Paging::new("x", 50), Paging { page: 1, size: 50 });
+        assert_eq!(Paging::new("0", 50).page, 1);
+        assert_eq!(Paging::new("3", 50).offset(), 100);
+        assert!(pager(&t, Paging::new("1", 50), 50, href).0.is_empty());
+        let first = pager(&t, Paging::new("1", 50), 120, href).0;
+        assert!(
+            first.contains("/l?page=2") && !first.contains("rel=\"prev\""),
+            "{first}"
+        );
+        let last = pager(&t, Paging::new("3", 50), 120, href).0;
+        assert!(
+            last.contains("/l?page=2") && !last.contains("rel=\"next\""),
+            "{last}"
+        );
+        assert!(last.contains("101") && last.contains("120"), "{last}");
     }
 }

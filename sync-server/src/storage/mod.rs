@@ -185,6 +185,25 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Which entries of the audit log to show: by whom, what, and when (each `None` for any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub action: Option<String>,
+    /// From this time on (milliseconds, inclusive).
+    pub from: Option<i64>,
+    /// Before this time (milliseconds, exclusive).
+    pub until: Option<i64>,
+}
+
+/// One page of a long list (the console's queue, audit log): its rows, and how many rows the
+/// whole list has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
+}
+
 /// Which requests the queue shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestFilter {
@@ -370,13 +389,24 @@ pub trait Storage: Send + Sync + 'static {
 
     // -- the console --
     /// Requests in `scope` matching `filter`: those awaiting a decision first, oldest clock
-    /// first; then the rest, newest first.
+    /// first; then the rest, newest first. The `limit` rows after the first `offset`, and how
+    /// many match in all.
+    async fn requests_page(
+        &self,
+        scope: &Scope,
+        filter: &RequestFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<RequestRow>, StorageError>;
+    /// The first `limit` rows of [`Storage::requests_page`].
     async fn requests(
         &self,
         scope: &Scope,
         filter: &RequestFilter,
         limit: u32,
-    ) -> Result<Vec<RequestRow>, StorageError>;
+    ) -> Result<Vec<RequestRow>, StorageError> {
+        Ok(self.requests_page(scope, filter, 0, limit).await?.rows)
+    }
     /// Stores a complete blob made at HQ (the demo data's photos): readable, like any blob,
     /// by whoever may read a case that refers to it.
     async fn import_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StorageError>;
@@ -414,8 +444,23 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Option<ConsoleSession>, StorageError>;
     async fn delete_console_session(&self, token_hash: &[u8]) -> Result<(), StorageError>;
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
-    /// The newest entries first.
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError>;
+    /// Entries matching `filter`, the newest first: the `limit` after the first `offset`, and
+    /// how many match in all.
+    async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>, StorageError>;
+    /// The newest `limit` entries.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+        Ok(self
+            .audit_page(&AuditFilter::default(), 0, limit)
+            .await?
+            .rows)
+    }
+    /// Everyone who appears in the audit log (accounts, the command line, the server), sorted.
+    async fn audit_authors(&self) -> Result<Vec<UserId>, StorageError>;
     /// Publishes (or replaces) a reference document for devices.
     async fn publish_document(&self, doc: &LibraryDocument) -> Result<(), StorageError>;
     /// Withdraws a reference document; devices drop it on their next sync.

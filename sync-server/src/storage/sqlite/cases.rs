@@ -414,37 +414,6 @@ impl SqliteStorage {
         .await
     }
 
-    pub(super) async fn requests(
-        &self,
-        scope: &Scope,
-        filter: &RequestFilter,
-        limit: u32,
-    ) -> Result<Vec<RequestRow>, StorageError> {
-        let (scope_filter, arg) = scope_sql(scope);
-        let f = filter.clone();
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM report_requests
-             WHERE ({scope_filter})
-               AND (?2 IS NULL OR branch = ?2)
-               AND (?3 IS NULL OR kind = ?3)
-               AND (?4 IS NULL OR status = ?4)
-               AND (?5 = 0 OR open_referrals > 0)
-             ORDER BY status <> 'awaiting-decision',
-                      CASE WHEN status = 'awaiting-decision' THEN clock_started_at END,
-                      coalesce(decided_at, submitted_at, 0) DESC, reference
-             LIMIT ?6"
-        );
-        self.run(move |c| {
-            let mut stmt = c.prepare_cached(&sql)?;
-            stmt.query_map(
-                params![arg, f.branch, f.kind, f.status, f.referred, limit],
-                request_from_row,
-            )?
-            .collect()
-        })
-        .await
-    }
-
     pub(super) async fn households(
         &self,
         scope: &Scope,

@@ -1,4 +1,5 @@
-//! The console's sessions, the audit log, the library and the server's settings.
+//! The console's sessions, pages of the queue and the audit log, the library and the server's
+//! settings.
 
 use super::*;
 
@@ -75,19 +76,103 @@ impl SqliteStorage {
         .await
     }
 
-    pub(super) async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+    pub(super) async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>, StorageError> {
+        let f = filter.clone();
+        const WHERE: &str = "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR action = ?2)
+               AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)";
         self.run(move |c| {
-            c.prepare("SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1")?
-                .query_map([limit], |r| {
-                    Ok(AuditEntry {
-                        at: r.get(0)?,
-                        user: UserId::new(r.get::<_, String>(1)?),
-                        action: r.get(2)?,
-                        target: r.get(3)?,
-                        detail: r.get(4)?,
-                    })
-                })?
+            let tx = c.transaction()?;
+            let total: i64 = tx.query_row(
+                &format!("SELECT count(*) FROM audit_log {WHERE}"),
+                params![f.user, f.action, f.from, f.until],
+                |r| r.get(0),
+            )?;
+            let rows = tx
+                .prepare(&format!(
+                    "SELECT at, user_id, action, target, detail FROM audit_log {WHERE}
+                     ORDER BY id DESC LIMIT ?5 OFFSET ?6"
+                ))?
+                .query_map(
+                    params![f.user, f.action, f.from, f.until, limit, offset],
+                    |r| {
+                        Ok(AuditEntry {
+                            at: r.get(0)?,
+                            user: UserId::new(r.get::<_, String>(1)?),
+                            action: r.get(2)?,
+                            target: r.get(3)?,
+                            detail: r.get(4)?,
+                        })
+                    },
+                )?
+                .collect::<Result<_, _>>()?;
+            tx.commit()?;
+            Ok(Page {
+                rows,
+                total: total as u64,
+            })
+        })
+        .await
+    }
+
+    pub(super) async fn audit_authors(&self) -> Result<Vec<UserId>, StorageError> {
+        self.run(|c| {
+            c.prepare("SELECT DISTINCT user_id FROM audit_log ORDER BY user_id")?
+                .query_map([], |r| Ok(UserId::new(r.get::<_, String>(0)?)))?
                 .collect()
+        })
+        .await
+    }
+
+    pub(super) async fn requests_page(
+        &self,
+        scope: &Scope,
+        filter: &RequestFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<RequestRow>, StorageError> {
+        let (scope_filter, arg) = scope_sql(scope);
+        let f = filter.clone();
+        let matching = format!(
+            "FROM report_requests
+             WHERE ({scope_filter})
+               AND (?2 IS NULL OR branch = ?2)
+               AND (?3 IS NULL OR kind = ?3)
+               AND (?4 IS NULL OR status = ?4)
+               AND (?5 = 0 OR open_referrals > 0)"
+        );
+        let count = format!("SELECT count(*) {matching}");
+        // The request id last, so the order is total and pages neither repeat nor skip rows.
+        let page = format!(
+            "SELECT {REQUEST_COLUMNS} {matching}
+             ORDER BY status <> 'awaiting-decision',
+                      CASE WHEN status = 'awaiting-decision' THEN clock_started_at END,
+                      coalesce(decided_at, submitted_at, 0) DESC, reference, request_id
+             LIMIT ?6 OFFSET ?7"
+        );
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let total: i64 = tx.query_row(
+                &count,
+                params![arg, f.branch, f.kind, f.status, f.referred],
+                |r| r.get(0),
+            )?;
+            let rows = tx
+                .prepare_cached(&page)?
+                .query_map(
+                    params![arg, f.branch, f.kind, f.status, f.referred, limit, offset],
+                    request_from_row,
+                )?
+                .collect::<Result<_, _>>()?;
+            tx.commit()?;
+            Ok(Page {
+                rows,
+                total: total as u64,
+            })
         })
         .await
     }

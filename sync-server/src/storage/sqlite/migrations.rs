@@ -217,6 +217,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE users ADD COLUMN locked_at INTEGER;
     ",
+    // 11: the console's audit log is paged and filtered by who, what and when (issue 16).
+    "
+    CREATE INDEX audit_log_by_user ON audit_log(user_id, id);
+    CREATE INDEX audit_log_by_action ON audit_log(action, id);
+    CREATE INDEX audit_log_by_time ON audit_log(at);
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from

@@ -235,13 +235,14 @@ impl Storage for SqliteStorage {
         SqliteStorage::blob_in_scope(self, sha256, scope).await
     }
 
-    async fn requests(
+    async fn requests_page(
         &self,
         scope: &Scope,
         filter: &RequestFilter,
+        offset: u32,
         limit: u32,
-    ) -> Result<Vec<RequestRow>, StorageError> {
-        SqliteStorage::requests(self, scope, filter, limit).await
+    ) -> Result<Page<RequestRow>, StorageError> {
+        SqliteStorage::requests_page(self, scope, filter, offset, limit).await
     }
 
     async fn import_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StorageError> {
@@ -307,8 +308,17 @@ impl Storage for SqliteStorage {
         SqliteStorage::audit(self, entry).await
     }
 
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
-        SqliteStorage::audit_log(self, limit).await
+    async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>, StorageError> {
+        SqliteStorage::audit_page(self, filter, offset, limit).await
+    }
+
+    async fn audit_authors(&self) -> Result<Vec<UserId>, StorageError> {
+        SqliteStorage::audit_authors(self).await
     }
 
     async fn publish_document(&self, doc: &LibraryDocument) -> Result<(), StorageError> {
