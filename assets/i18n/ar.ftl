@@ -602,6 +602,45 @@ console-pages = الصفحات
 console-page-previous = الصفحة السابقة
 console-page-next = الصفحة التالية
 console-page-range = { $first }–{ $last } من { $total }
+console-audit-who = مَن
+console-audit-what = ماذا
+console-audit-from = من تاريخ
+console-audit-to = إلى تاريخ
+console-audit-download = تنزيل هذه القيود (CSV)
+console-audit-count = { $count ->
+    [zero] لا قيود
+    [one] قيد واحد
+    [two] قيدان
+    [few] { $count } قيود
+   *[other] { $count } قيدًا
+}
+console-audit-by-cli = سطر الأوامر (باسم { $user })
+console-audit-by-limits = الخادم (حدود تسجيل الدخول)
+console-audit-rows = { $count ->
+    [zero] لا صفوف
+    [one] صف واحد
+    [two] صفان
+    [few] { $count } صفوف
+   *[other] { $count } صفًا
+}
+console-audit-failures = بعد { $count } محاولة دخول فاشلة
+console-audit-sla-days = { $days } يومًا
+console-audit-sign-in = سجّل الدخول إلى لوحة المقر
+console-audit-enrol-device = سجّل جهازًا
+console-audit-decision = سجّل قرارًا
+console-audit-referral-answer = أجاب عن إحالة
+console-audit-resolve-conflict = اختار إحدى قيمتين
+console-audit-export = صدّر ملفًا
+console-audit-create-user = أنشأ مستخدمًا
+console-audit-activate-user = فعّل مستخدمًا
+console-audit-deactivate-user = أوقف مستخدمًا
+console-audit-lock-user = أقفل حسابًا
+console-audit-unlock-user = فتح حسابًا مقفلًا
+console-audit-revoke-device = ألغى جهازًا
+console-audit-create-branch = أنشأ فرعًا
+console-audit-set-sla = غيّر مدة القرار
+console-audit-publish-document = نشر وثيقة مرجعية
+console-audit-retire-document = سحب وثيقة مرجعية
 
 # The web app (issue 7)
 unavailable-title = لا يمكن فتح التطبيق في هذه النافذة

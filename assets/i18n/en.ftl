@@ -598,6 +598,39 @@ console-pages = Pages
 console-page-previous = Previous page
 console-page-next = Next page
 console-page-range = { $first }–{ $last } of { $total }
+console-audit-who = Who
+console-audit-what = What
+console-audit-from = From
+console-audit-to = To
+console-audit-download = Download these entries (CSV)
+console-audit-count = { $count ->
+    [one] One entry
+   *[other] { $count } entries
+}
+console-audit-by-cli = Command line (as { $user })
+console-audit-by-limits = The server (sign-in limits)
+console-audit-rows = { $count ->
+    [one] one row
+   *[other] { $count } rows
+}
+console-audit-failures = after { $count } failed sign-ins
+console-audit-sla-days = { $days } days
+console-audit-sign-in = Signed in to the console
+console-audit-enrol-device = Enrolled a device
+console-audit-decision = Recorded a decision
+console-audit-referral-answer = Answered a referral
+console-audit-resolve-conflict = Kept one of two values
+console-audit-export = Exported a file
+console-audit-create-user = Created a user
+console-audit-activate-user = Activated a user
+console-audit-deactivate-user = Deactivated a user
+console-audit-lock-user = Locked an account
+console-audit-unlock-user = Unlocked an account
+console-audit-revoke-device = Revoked a device
+console-audit-create-branch = Created a branch
+console-audit-set-sla = Changed the decision target
+console-audit-publish-document = Published a reference document
+console-audit-retire-document = Withdrew a reference document
 
 # The web app (issue 7)
 unavailable-title = The app cannot open in this window

@@ -117,6 +117,7 @@ async fn long_lists_come_a_page_at_a_time() -> anyhow::Result<()> {
     );
 
     // The audit log, 1,000 entries: the newest first, 100 a page.
+    let admin_user = ConsoleClient::sign_in(&server, "admin").await?;
     for i in 0..1000 {
         storage
             .audit(&AuditEntry {
@@ -128,7 +129,6 @@ async fn long_lists_come_a_page_at_a_time() -> anyhow::Result<()> {
             })
             .await?;
     }
-    let admin_user = ConsoleClient::sign_in(&server, "admin").await?;
     let targets = |page: &str| -> Vec<String> {
         page.split(">T")
             .skip(1)

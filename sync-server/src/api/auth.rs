@@ -3,12 +3,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use mandoob_shared::sync::{LoginRequest, LoginResponse};
 
 use super::ApiError;
-use crate::service::accounts::{SignIn, verify_sign_in};
+use crate::service::accounts::{SignIn, enrol_device, verify_sign_in};
 use crate::sign_in_limits::ClientAddress;
 use crate::state::AppState;
 
@@ -51,11 +50,8 @@ pub async fn login(
     } else {
         req.device_name.trim()
     };
-    let device = state
-        .storage
-        .create_device(&user.id, name, &token_hash, Utc::now().timestamp_millis())
-        .await?;
-    tracing::info!(user = %user.id, %device, "device signed in");
+    // Enrolments are audited (who, which device).
+    let device = enrol_device(state.storage.as_ref(), &user, name, &token_hash).await?;
     Ok(Json(LoginResponse {
         token,
         user: user.id,

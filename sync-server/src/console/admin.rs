@@ -1,9 +1,9 @@
 //! Administration: branches, users and roles, devices (last sync, revoke a lost phone), the SLA
-//! setting, the library, and the audit log. The rules and the audit are the services'
+//! setting and the library. The rules and the audit are the services'
 //! ([`crate::service::accounts`], [`crate::service::library`], [`crate::service::policy`]);
 //! these handlers decode the forms and render.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -12,13 +12,11 @@ use serde::Deserialize;
 use mandoob_shared::access::may_administer;
 use mandoob_shared::workflow::{DayCount, Role};
 
-use super::view::{PageQuery, Paging, pager};
 use super::{Console, ConsoleError, csrf_field, date_time_of, layout};
 use crate::service::accounts::{self, NewUser};
 use crate::service::library::{self, DocumentRule, NewDocument};
 use crate::service::policy;
 use crate::state::AppState;
-use crate::storage::AuditFilter;
 
 pub async fn page(State(state): State<AppState>, cx: Console) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
@@ -294,41 +292,6 @@ fn document_refused(rule: DocumentRule) -> ConsoleError {
             ConsoleError::new(StatusCode::NOT_FOUND, "console-no-such-document")
         }
     }
-}
-
-/// How many entries one page of the audit log shows.
-const AUDIT_PAGE: u32 = 100;
-
-pub async fn audit(
-    State(state): State<AppState>,
-    cx: Console,
-    Query(q): Query<PageQuery>,
-) -> Result<Response, ConsoleError> {
-    cx.require(may_administer)?;
-    let paging = Paging::new(&q.page, AUDIT_PAGE);
-    let entries = state
-        .storage
-        .audit_page(&AuditFilter::default(), paging.offset(), AUDIT_PAGE)
-        .await?;
-    let t = &cx.t;
-    let body = html! {
-        table.audit.cards {
-            thead { tr { th { (t.text("console-date")) } th { (t.text("console-user")) } th { (t.text("console-action")) } th { (t.text("console-target")) } th { (t.text("console-detail")) } } }
-            tbody {
-                @for e in &entries.rows {
-                    tr {
-                        td.lead { (date_time_of(e.at)) }
-                        td data-label=(t.text("console-user")) { (e.user.as_str()) }
-                        td data-label=(t.text("console-action")) { (e.action) }
-                        td data-label=(t.text("console-target")) { (e.target) }
-                        td data-label=(t.text("console-detail")) { (e.detail) }
-                    }
-                }
-            }
-        }
-        (pager(t, paging, entries.total, |page| format!("/console/audit?page={page}")))
-    };
-    Ok(layout(&cx, "audit", &cx.t.text("console-nav-audit"), body).into_response())
 }
 
 /// Decodes every administration form as its handler does (`super::fuzz_forms`).

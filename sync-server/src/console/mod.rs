@@ -19,6 +19,7 @@
 //! user's language.
 
 mod admin;
+mod audit;
 mod case;
 mod dashboard;
 mod error;
@@ -94,7 +95,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin/sla", post(admin::set_sla))
         .route("/console/admin/library", post(admin::publish))
         .route("/console/admin/library/{id}/retire", post(admin::retire))
-        .route("/console/audit", get(admin::audit))
+        .route("/console/audit", get(audit::audit))
+        .route("/console/audit.csv", get(audit::export))
         .route("/console/export/{file}", get(export::export))
         .layer(axum::middleware::from_fn(error::render_failures))
         .layer(axum::middleware::from_fn_with_state(state, csrf_guard))
@@ -404,6 +406,7 @@ mod tests {
             include_str!("case/actions.rs"),
             include_str!("dashboard.rs"),
             include_str!("admin.rs"),
+            include_str!("audit.rs"),
             include_str!("export.rs"),
             include_str!("households.rs"),
             include_str!("error.rs"),
@@ -426,6 +429,9 @@ mod tests {
         }
         for what in ["cases", "requests", "services", "surveys"] {
             keys.push(format!("console-export-{what}"));
+        }
+        for action in crate::service::audit::ACTIONS {
+            keys.push(format!("console-audit-{action}"));
         }
         assert!(keys.len() > 100, "found {} keys", keys.len());
         for lang in Lang::ALL {

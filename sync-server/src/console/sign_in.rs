@@ -18,6 +18,7 @@ use super::{
 };
 use crate::auth;
 use crate::service::accounts::{SignIn, verify_sign_in};
+use crate::service::audit::{self, By};
 use crate::sign_in_limits::{ClientAddress, MAX_USERNAME_CHARS};
 use crate::state::AppState;
 
@@ -169,6 +170,14 @@ pub(super) async fn sign_in(
         return message_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "console-failed");
     }
     tracing::info!(user = %user.id, "console sign-in");
+    audit::record(
+        state.storage.as_ref(),
+        &By(user.id.clone()),
+        "sign-in",
+        "console",
+        "",
+    )
+    .await;
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/console")
         .http_only(true)

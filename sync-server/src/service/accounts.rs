@@ -209,6 +209,33 @@ pub async fn set_user_active(
     Ok(())
 }
 
+/// Enrols a device for a signed-in user (its token stored hashed), audited; the device's code.
+pub async fn enrol_device(
+    storage: &dyn Storage,
+    user: &UserRecord,
+    name: &str,
+    token_hash: &[u8],
+) -> Result<DeviceCode, ServiceError> {
+    let device = storage
+        .create_device(
+            &user.id,
+            name,
+            token_hash,
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .await?;
+    tracing::info!(user = %user.id, %device, "device signed in");
+    audit::record(
+        storage,
+        &By(user.id.clone()),
+        "enrol-device",
+        device.as_str(),
+        name,
+    )
+    .await;
+    Ok(device)
+}
+
 /// What a sign-in attempt comes to.
 #[derive(Debug)]
 pub enum SignIn {
@@ -298,7 +325,8 @@ async fn lock_account(state: &AppState, id: &UserId) {
         Ok(_) => {
             state.sign_in_limiter.lock_written(id);
             tracing::warn!(user = %id, "account locked after too many failed sign-ins");
-            let detail = format!("{ACCOUNT_LOCK_FAILURES} failed sign-ins");
+            // The number of failures; the console says it in words.
+            let detail = ACCOUNT_LOCK_FAILURES.to_string();
             audit::record(
                 state.storage.as_ref(),
                 &limiter(),

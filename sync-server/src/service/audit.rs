@@ -1,6 +1,10 @@
-//! The audit log: who changed what, from the console or the command line.
+//! The audit log: who changed what, from the console or the command line, and who signed in
+//! to the console or enrolled a device. The console shows each action by its translated name
+//! (`console-audit-{action}`) and its detail in words.
 
 use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
 use mandoob_shared::ids::UserId;
 
 use crate::storage::{AuditEntry, Storage};
@@ -18,6 +22,51 @@ impl By {
             .unwrap_or_else(|_| "unknown".into());
         By(UserId::new(format!("cli:{who}")))
     }
+}
+
+/// Every action the log records (its label is the message `console-audit-{action}`).
+pub const ACTIONS: &[&str] = &[
+    "sign-in",
+    "enrol-device",
+    "decision",
+    "referral-answer",
+    "resolve-conflict",
+    "export",
+    "create-user",
+    "activate-user",
+    "deactivate-user",
+    "lock-user",
+    "unlock-user",
+    "revoke-device",
+    "create-branch",
+    "set-sla",
+    "publish-document",
+    "retire-document",
+];
+
+/// The detail of a `decision` entry (JSON): the outcome's code, the reason as typed, and what
+/// was granted when it is not what was asked (dinars as written, help in kind).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionDetail {
+    pub outcome: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub granted: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub in_kind: String,
+}
+
+/// The detail of a `publish-document` or `retire-document` entry (JSON): the document's
+/// titles, so the log names it in either language after it is withdrawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Titles {
+    pub ar: String,
+    pub en: String,
+}
+
+/// A detail as JSON.
+pub fn json(detail: &impl Serialize) -> String {
+    serde_json::to_string(detail).unwrap_or_default()
 }
 
 /// Records an action in the audit log. A failure to write it is logged, never hidden from the

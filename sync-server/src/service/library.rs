@@ -58,7 +58,18 @@ pub async fn publish(
     };
     storage.publish_document(&doc).await?;
     refresh_version(storage).await?;
-    audit::record(storage, by, "publish-document", &doc.id, &doc.title_en).await;
+    let titles = audit::Titles {
+        ar: doc.title_ar.clone(),
+        en: doc.title_en.clone(),
+    };
+    audit::record(
+        storage,
+        by,
+        "publish-document",
+        &doc.id,
+        &audit::json(&titles),
+    )
+    .await;
     Ok(Ok(doc.id))
 }
 
@@ -68,11 +79,22 @@ pub async fn retire(
     id: &str,
     by: &By,
 ) -> Result<Result<(), DocumentRule>, ServiceError> {
+    // Its titles, for the log, before it is withdrawn.
+    let titles = storage
+        .library()
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .map(|d| audit::Titles {
+            ar: d.title_ar,
+            en: d.title_en,
+        });
     if !storage.retire_document(id).await? {
         return Ok(Err(DocumentRule::NotFound));
     }
     refresh_version(storage).await?;
-    audit::record(storage, by, "retire-document", id, "").await;
+    let detail = titles.map(|t| audit::json(&t)).unwrap_or_default();
+    audit::record(storage, by, "retire-document", id, &detail).await;
     Ok(Ok(()))
 }
 

@@ -122,13 +122,10 @@ pub async fn answer_referral(
         .map(|_| ())
     })
     .await?;
-    cx.audit(
-        &state,
-        "referral-answer",
-        case.reference.as_str(),
-        &form.referral,
-    )
-    .await;
+    // What was answered (its start), rather than the referral's id.
+    let said: String = form.answer.trim().chars().take(300).collect();
+    cx.audit(&state, "referral-answer", case.reference.as_str(), &said)
+        .await;
     Ok(Redirect::to(&format!(
         "/console/cases/{id}?done=console-done-answered#referrals"
     ))

@@ -7,6 +7,8 @@ use mandoob_shared::ids::{BadAmount, Fils, parse_kwd};
 use mandoob_shared::model::Grant;
 use mandoob_shared::workflow::InfoRound;
 
+use crate::service::audit;
+
 pub(super) fn requests_section(
     cx: &Console,
     case: &CaseFile,
@@ -217,16 +219,21 @@ pub async fn decide(
     if let Err(refusal) = status.check(&event) {
         return Ok(back(&refusal.label_key(), "error"));
     }
-    let detail = match &event.grant {
-        Some(g) => format!(
-            "{}: {} (granted {} {})",
-            kind.code(),
-            event.reason,
-            g.amount.map(|a| kwd(a.0)).unwrap_or_default(),
-            g.in_kind
-        ),
-        None => format!("{}: {}", kind.code(), event.reason),
-    };
+    let detail = audit::json(&audit::DecisionDetail {
+        outcome: kind.code().to_owned(),
+        reason: event.reason.clone(),
+        granted: event
+            .grant
+            .as_ref()
+            .and_then(|g| g.amount)
+            .map(|a| kwd(a.0))
+            .unwrap_or_default(),
+        in_kind: event
+            .grant
+            .as_ref()
+            .map(|g| g.in_kind.clone())
+            .unwrap_or_default(),
+    });
     change_case(&state, &cx, &id, move |doc, author| {
         doc.update(author, move |c| c.events.push(event))
             .map(|_| ())
