@@ -641,6 +641,24 @@ console-audit-create-branch = أنشأ فرعًا
 console-audit-set-sla = غيّر مدة القرار
 console-audit-publish-document = نشر وثيقة مرجعية
 console-audit-retire-document = سحب وثيقة مرجعية
+console-choose-outcome = اختر القرار أولًا: القبول أو الرفض أو طلب معلومات إضافية.
+console-done-user-created = أُنشئ المستخدم { $name } ({ $username }). يمكنه تسجيل الدخول بكلمة المرور التي حددتها.
+console-done-user-activated = فُعّل المستخدم؛ يمكنه تسجيل الدخول من جديد.
+console-done-user-deactivated = أُوقف المستخدم؛ لم يعد يستطيع تسجيل الدخول ولا المزامنة.
+console-done-user-unlocked = فُتح الحساب المقفل.
+console-done-device-revoked = أُلغي الجهاز؛ تُرفض مزامنته القادمة.
+console-done-branch-created = أُنشئ الفرع.
+console-done-sla-saved = حُفظت مدة القرار.
+console-done-published = نُشرت الوثيقة؛ تصل إلى الأجهزة في مزامنتها القادمة.
+console-done-retired = سُحبت الوثيقة؛ تحذفها الأجهزة في مزامنتها القادمة.
+console-inactive-badge = موقوف
+console-password-again = لا تُحفظ كلمة المرور حفاظًا على أمانها: اكتبها مرة أخرى.
+console-score-of-five = { $score } من 5 · الإجابات: { $count }
+console-question-reason-for-request = سبب طلب المساعدة
+console-question-other-support = مساعدات أخرى تتلقاها الأسرة
+console-question-health-needs = الاحتياجات الصحية
+console-question-debts = الديون
+console-question-follow-up = المتابعة
 
 # The web app (issue 7)
 unavailable-title = لا يمكن فتح التطبيق في هذه النافذة

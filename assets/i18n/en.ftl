@@ -631,6 +631,24 @@ console-audit-create-branch = Created a branch
 console-audit-set-sla = Changed the decision target
 console-audit-publish-document = Published a reference document
 console-audit-retire-document = Withdrew a reference document
+console-choose-outcome = Choose the decision first: accept, reject or ask for more information.
+console-done-user-created = The user { $name } ({ $username }) was created. They can sign in with the password you set.
+console-done-user-activated = The user was activated; they can sign in again.
+console-done-user-deactivated = The user was deactivated; they can no longer sign in or sync.
+console-done-user-unlocked = The account was unlocked.
+console-done-device-revoked = The device was revoked; its next sync is refused.
+console-done-branch-created = The branch was created.
+console-done-sla-saved = The decision target was saved.
+console-done-published = The document was published; devices receive it on their next sync.
+console-done-retired = The document was withdrawn; devices drop it on their next sync.
+console-inactive-badge = Deactivated
+console-password-again = For your safety the password is not kept: type it again.
+console-score-of-five = { $score } of 5 · answers: { $count }
+console-question-reason-for-request = Why the family asks for help
+console-question-other-support = Other support received
+console-question-health-needs = Health needs
+console-question-debts = Debts
+console-question-follow-up = Follow-up
 
 # The web app (issue 7)
 unavailable-title = The app cannot open in this window

@@ -95,6 +95,8 @@ try {
   const full = await page.request.get(`${SERVER}/console/blobs/${photo}`);
   check(full.ok() && full.headers()['content-type'] === 'image/jpeg', 'the full photo opens');
 
+  // Nothing is chosen in advance: the browser will not send the form until the committee does.
+  check(await page.$eval('form.decide', (f) => !f.checkValidity()), 'no decision chosen in advance');
   // Reject without a reason: refused, with a clear message.
   await page.check('input[name=outcome][value=rejected]');
   await page.fill('textarea[name=reason]', '');
@@ -168,6 +170,19 @@ try {
   check(await a.$eval('input[name=username]', (i) => i.validity.patternMismatch), 'a bad username is caught by the browser');
   await a.fill('input[name=username]', 'new.user-1');
   check(!(await a.$eval('input[name=username]', (i) => i.validity.patternMismatch)), 'a good username passes');
+  // A username already taken: the form comes back as typed, the reason beside the username.
+  await a.fill('input[name=username]', 'committee');
+  await a.fill('input[name=display_name]', 'Typed Name');
+  await a.selectOption('select[name=branch]', 'JHR');
+  await a.fill('input[name=password]', 'a long enough password');
+  await Promise.all([a.waitForNavigation(), a.click('#new-user button[type=submit]')]);
+  check(await a.inputValue('input[name=display_name]') === 'Typed Name', 'the name is kept');
+  check(await a.inputValue('select[name=branch]') === 'JHR', 'the branch is kept');
+  check(await a.getAttribute('input[name=username]', 'aria-invalid') === 'true', 'the username is marked');
+  check(await a.locator('#new-user .field-error').isVisible(), 'the reason shows beside it');
+  // Dangerous buttons do not look like the main action.
+  const colour = (sel) => a.$eval(sel, (e) => getComputedStyle(e).backgroundColor);
+  check(await colour('#new-user button') !== await colour('tr[data-user=committee] button.danger'), 'deactivate looks different');
   await admin.ctx.close();
   check(problems.length === 0, `the layout does not hold:\n${problems.join('\n')}`);
   check(refusals.length === 0, `the security policy refused something: ${refusals}`);

@@ -16,7 +16,7 @@ use mandoob_shared::workflow::{SlaPolicy, kuwait_date};
 use mandoob_shared::access;
 
 use super::view::{Paging, pager};
-use super::{Console, ConsoleError, date_of, layout};
+use super::{Console, ConsoleError, Names, date_of, layout};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
 use crate::storage::{ReportRows, RequestRow};
@@ -140,6 +140,7 @@ pub async fn dashboard(
     let rows = state.storage.report_rows(&cx.scope()).await?;
     let sla = policy::sla(state.storage.as_ref()).await;
     let f = figures(&rows, &sla);
+    let names = Names::load(&state).await?;
     let t = &cx.t;
     let share = if f.decided == 0 {
         0.0
@@ -150,7 +151,7 @@ pub async fn dashboard(
         m.iter()
             .map(|(k, v)| {
                 let label = if prefix.is_empty() {
-                    k.clone()
+                    names.branch(k).to_owned()
                 } else {
                     t.text(&format!("{prefix}-{k}"))
                 };
@@ -159,18 +160,23 @@ pub async fn dashboard(
             .collect()
     };
     let max_of = |m: &BTreeMap<String, usize>| m.values().copied().max().unwrap_or(0) as f64;
-    // One bar per branch or month: the average score, shown with how many answered.
+    // One bar per branch or month: the average score on the scale of 5 (a bar's track is the
+    // whole scale), shown with how many answered.
     type Dist = BTreeMap<String, (usize, i64, [usize; 5])>;
-    let avg_bars = |m: &Dist| -> Vec<(String, f64, String)> {
+    let avg_bars = |m: &Dist, label: &dyn Fn(&str) -> String| -> Vec<(String, f64, String)> {
         m.iter()
-            .map(|(label, (n, sum, _))| {
+            .map(|(key, (n, sum, _))| {
                 let avg = *sum as f64 / *n as f64;
-                (label.clone(), avg, format!("{avg:.2} ({n})"))
+                let shown = t.text_with(
+                    "console-score-of-five",
+                    &[("score", &format!("{avg:.2}")), ("count", &n.to_string())],
+                );
+                (label(key), avg, shown)
             })
             .collect()
     };
-    let avg_bars_branch = avg_bars(&f.satisfaction_by_branch);
-    let avg_bars_month = avg_bars(&f.satisfaction_by_month);
+    let avg_bars_branch = avg_bars(&f.satisfaction_by_branch, &|b| names.branch(b).to_owned());
+    let avg_bars_month = avg_bars(&f.satisfaction_by_month, &|m| m.to_owned());
     // The overdue list is long when work piles up: one page of it.
     let paging = Paging::new(&q.overdue, OVERDUE_PAGE);
     let overdue_page = f
@@ -199,7 +205,7 @@ pub async fn dashboard(
                 thead { tr { th { (t.text("console-branch")) } @for s in 1..=5 { th.num { (s) } } th.num { (t.text("console-average")) } } }
                 tbody {
                     @for (b, (n, sum, dist)) in &f.satisfaction_by_branch {
-                        tr { td { (b) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
+                        tr { td { (names.branch(b)) } @for c in dist { td.num { (c) } } td.num { (format!("{:.2}", *sum as f64 / *n as f64)) } }
                     }
                 }
             } }
@@ -217,7 +223,7 @@ pub async fn dashboard(
             @if f.overdue.is_empty() { p.empty { (t.text("console-nothing")) } }
             ul.overdue {
                 @for r in overdue_page {
-                    li data-reference=(r.reference) { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (r.branch) }
+                    li data-reference=(r.reference) { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (names.branch(&r.branch)) }
                 }
             }
             (pager(t, paging, f.overdue.len() as u64, |page| format!("/console/dashboard?overdue={page}#overdue")))

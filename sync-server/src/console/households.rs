@@ -10,7 +10,7 @@ use serde::Deserialize;
 use mandoob_shared::access;
 use mandoob_shared::i18n::Lang;
 
-use super::{Console, ConsoleError, layout};
+use super::{Console, ConsoleError, Names, layout};
 use crate::state::AppState;
 use crate::storage::HouseholdQuery;
 
@@ -37,6 +37,7 @@ pub async fn households(
         without_request: q.none == "1",
     };
     let rows = state.storage.households(&cx.scope(), &query, PAGE).await?;
+    let names = Names::load(&state).await?;
     let t = &cx.t;
     let body = html! {
         form.filters role="search" method="get" action="/console/households" {
@@ -63,7 +64,7 @@ pub async fn households(
                         tr data-reference=(row.reference) {
                             td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
                             td data-label=(t.text("console-head")) { (if cx.lang == Lang::En && !row.head_name_en.is_empty() { &row.head_name_en } else { &row.head_name_ar }) }
-                            td data-label=(t.text("console-branch")) { (row.branch) }
+                            td data-label=(t.text("console-branch")) { (names.branch(&row.branch)) }
                             td.num data-label=(t.text("console-members")) { (row.members) }
                             td.num data-label=(t.text("console-requests-count")) {
                                 @if row.requests == 0 { span.badge { (t.text("console-no-request")) } }

@@ -325,6 +325,41 @@ pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// What codes stand for on a page: branches and people by name (a code without one shows as
+/// itself).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    branches: std::collections::HashMap<String, String>,
+    people: std::collections::HashMap<String, String>,
+}
+
+impl Names {
+    pub async fn load(state: &AppState) -> Result<Self, ConsoleError> {
+        let branches = state.storage.branches().await?;
+        let users = state.storage.users().await?;
+        Ok(Self {
+            branches: branches
+                .into_iter()
+                .map(|(code, name)| (code.as_str().to_owned(), name))
+                .collect(),
+            people: users
+                .into_iter()
+                .map(|u| (u.id.as_str().to_owned(), u.display_name))
+                .collect(),
+        })
+    }
+
+    /// A branch's name.
+    pub fn branch<'a>(&'a self, code: &'a str) -> &'a str {
+        self.branches.get(code).map_or(code, String::as_str)
+    }
+
+    /// A person's name.
+    pub fn person<'a>(&'a self, id: &'a str) -> &'a str {
+        self.people.get(id).map_or(id, String::as_str)
+    }
+}
+
 /// A hidden CSRF field for a form.
 pub fn csrf_field(cx: &Console) -> Markup {
     html! { input type="hidden" name="_csrf" value=(cx.session.csrf); }
@@ -405,7 +440,8 @@ mod tests {
             include_str!("case/sections.rs"),
             include_str!("case/actions.rs"),
             include_str!("dashboard.rs"),
-            include_str!("admin.rs"),
+            include_str!("admin/mod.rs"),
+            include_str!("admin/page.rs"),
             include_str!("audit.rs"),
             include_str!("export.rs"),
             include_str!("households.rs"),
@@ -418,6 +454,7 @@ mod tests {
             .filter(|k| {
                 k.starts_with("console-")
                     && k.len() > "console-".len()
+                    && !k.ends_with('-')
                     && k.bytes()
                         .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
             })
@@ -429,6 +466,15 @@ mod tests {
         }
         for what in ["cases", "requests", "services", "surveys"] {
             keys.push(format!("console-export-{what}"));
+        }
+        for question in [
+            "reason-for-request",
+            "other-support",
+            "health-needs",
+            "debts",
+            "follow-up",
+        ] {
+            keys.push(format!("console-question-{question}"));
         }
         for action in crate::service::audit::ACTIONS {
             keys.push(format!("console-audit-{action}"));

@@ -12,7 +12,7 @@ use mandoob_shared::workflow::{RequestStatus, SlaPolicy};
 use mandoob_shared::access;
 
 use super::view::{PageQuery, Paging, pager};
-use super::{Console, ConsoleError, date_of, kwd, layout};
+use super::{Console, ConsoleError, Names, date_of, kwd, layout};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
 use crate::storage::{Page, RequestFilter, RequestRow};
@@ -68,6 +68,7 @@ pub async fn queue(
         .requests_page(&cx.scope(), &filter, paging.offset(), PAGE)
         .await?;
     let branches = state.storage.branches().await?;
+    let names = Names::load(&state).await?;
     // A page link keeps the filters.
     let href = |page: u32| {
         let query = serde_urlencoded::to_string([
@@ -110,7 +111,7 @@ pub async fn queue(
             }
             button type="submit" { (t.text("console-filter")) }
         }
-        (request_table(&cx, &rows, &sla))
+        (request_table(&cx, &names, &rows, &sla))
         (pager(&cx.t, paging, rows.total, href))
     };
     Ok(layout(&cx, "queue", &cx.t.text("console-nav-queue"), body).into_response())
@@ -118,7 +119,7 @@ pub async fn queue(
 
 /// The table of requests shared by the queue and the referrals inbox (cards on a phone: each
 /// cell carries its column's name).
-fn request_table(cx: &Console, page: &Page<RequestRow>, sla: &SlaPolicy) -> Markup {
+fn request_table(cx: &Console, names: &Names, page: &Page<RequestRow>, sla: &SlaPolicy) -> Markup {
     let rows = &page.rows;
     let t = &cx.t;
     let [
@@ -160,7 +161,7 @@ fn request_table(cx: &Console, page: &Page<RequestRow>, sla: &SlaPolicy) -> Mark
                         tr.overdue[overdue] data-reference=(row.reference) {
                             td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
                             td data-label=(head) { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
-                            td data-label=(branch) { (row.branch) }
+                            td data-label=(branch) { (names.branch(&row.branch)) }
                             td data-label=(kind) { (t.text(&format!("request-type-{}", row.kind))) }
                             td.num data-label=(amount) { (row.amount.map(kwd).unwrap_or_default()) }
                             @if row.granted().is_some() || !row.granted_in_kind.is_empty() {
@@ -212,9 +213,10 @@ pub async fn referrals(
         .requests_page(&cx.scope(), &filter, paging.offset(), PAGE)
         .await?;
     let sla = policy::sla(state.storage.as_ref()).await;
+    let names = Names::load(&state).await?;
     let body = html! {
         p.hint { (cx.t.text("console-referrals-hint")) }
-        (request_table(&cx, &rows, &sla))
+        (request_table(&cx, &names, &rows, &sla))
         (pager(&cx.t, paging, rows.total, |page| format!("/console/referrals?page={page}")))
     };
     Ok(layout(&cx, "referrals", &cx.t.text("console-nav-referrals"), body).into_response())

@@ -27,7 +27,7 @@ use requests::requests_section;
 pub use requests::{DecideForm, decide};
 use sections::*;
 
-use super::{Console, ConsoleError, csrf_field, date_of, date_time_of, kwd, layout};
+use super::{Console, ConsoleError, Names, csrf_field, date_of, date_time_of, kwd, layout};
 use crate::service::{policy, push::push_case_locked};
 use crate::state::AppState;
 
@@ -85,6 +85,7 @@ pub async fn view(
     let conflicts = doc.conflicts().unwrap_or_default();
     let states = workflow::derive(&case);
     let sla = policy::sla(state.storage.as_ref()).await;
+    let names = Names::load(&state).await?;
     let t = &cx.t;
     let title = format!(
         "{} · {}",
@@ -94,13 +95,13 @@ pub async fn view(
     let body = html! {
         @if let Some(k) = notice_key(&notice.error) { p.error role="alert" { (t.text(k)) } }
         @if let Some(k) = notice_key(&notice.done) { p.done role="status" { (t.text(k)) } }
-        (requests_section(&cx, &case, &states, &sla))
-        @if !conflicts.is_empty() { (conflicts_section(&cx, &case, &conflicts)) }
-        (household_section(&cx, &case))
+        (requests_section(&cx, &names, &case, &states, &sla))
+        @if !conflicts.is_empty() { (conflicts_section(&cx, &names, &case, &conflicts)) }
+        (household_section(&cx, &names, &case))
         (documents_section(&cx, &case))
-        (visits_section(&cx, &case))
-        (timeline_section(&cx, &case, &states))
-        (referrals_section(&cx, &case))
+        (visits_section(&cx, &names, &case))
+        (timeline_section(&cx, &names, &case, &states))
+        (referrals_section(&cx, &names, &case))
         (contacts_section(&cx, &case))
         (services_section(&cx, &case))
         (surveys_section(&cx, &case))

@@ -11,6 +11,7 @@ use crate::service::audit;
 
 pub(super) fn requests_section(
     cx: &Console,
+    names: &Names,
     case: &CaseFile,
     states: &[RequestState],
     sla: &SlaPolicy,
@@ -51,7 +52,7 @@ pub(super) fn requests_section(
                             }
                         }
                     }
-                    @if !s.rounds.is_empty() { (rounds_list(cx, &s.rounds)) }
+                    @if !s.rounds.is_empty() { (rounds_list(cx, names, &s.rounds)) }
                     @if may_decide && s.status == workflow::RequestStatus::AwaitingDecision {
                         form.decide method="post" action=(format!("/console/cases/{}/decide", case.id.as_str())) {
                             (csrf_field(cx))
@@ -61,9 +62,10 @@ pub(super) fn requests_section(
                             }
                             fieldset {
                                 legend { (t.text("console-decide")) }
-                                label { input type="radio" name="outcome" value="accepted" checked; " " (t.text("console-accept")) }
-                                label { input type="radio" name="outcome" value="rejected"; " " (t.text("console-reject")) }
-                                label { input type="radio" name="outcome" value="info-requested"; " " (t.text("console-ask-info")) }
+                                // Nothing chosen in advance: the committee decides.
+                                label { input type="radio" name="outcome" value="accepted" required; " " (t.text("console-accept")) }
+                                label { input type="radio" name="outcome" value="rejected" required; " " (t.text("console-reject")) }
+                                label { input type="radio" name="outcome" value="info-requested" required; " " (t.text("console-ask-info")) }
                             }
                             fieldset.grant {
                                 legend { (t.text("console-grant-legend")) }
@@ -106,7 +108,7 @@ fn granted_text(cx: &Console, grant: Option<&Grant>) -> String {
 }
 
 /// The information rounds of a request: what the committee asked, when, and the answer.
-fn rounds_list(cx: &Console, rounds: &[InfoRound]) -> Markup {
+fn rounds_list(cx: &Console, names: &Names, rounds: &[InfoRound]) -> Markup {
     let t = &cx.t;
     html! {
         ol.rounds {
@@ -115,12 +117,12 @@ fn rounds_list(cx: &Console, rounds: &[InfoRound]) -> Markup {
                     strong { (t.text_count("console-round", "count", i as u64 + 1)) }
                     p.asked {
                         (t.text("console-round-asked")) " " time { (date_time_of(round.asked_at.millis())) }
-                        " · " (round.asked_by.as_str()) ": " q { (round.question) }
+                        " · " (names.person(round.asked_by.as_str())) ": " q { (round.question) }
                     }
                     @match round.answered_at {
                         Some(at) => p.answered {
                             (t.text("console-round-answered")) " " time { (date_time_of(at.millis())) }
-                            @if let Some(by) = &round.answered_by { " · " (by.as_str()) }
+                            @if let Some(by) = &round.answered_by { " · " (names.person(by.as_str())) }
                             @if !round.answer.is_empty() { ": " q { (round.answer) } }
                         },
                         None => p.waiting { (t.text("console-round-waiting")) },
@@ -134,6 +136,8 @@ fn rounds_list(cx: &Console, rounds: &[InfoRound]) -> Markup {
 #[derive(Debug, Deserialize)]
 pub struct DecideForm {
     request: String,
+    /// Empty when none was chosen (refused with a message).
+    #[serde(default)]
     outcome: String,
     #[serde(default)]
     reason: String,
@@ -180,6 +184,16 @@ pub async fn decide(
     // The policy gives the decision to the research committee: the form is shown to its
     // members only, and a decision posted by anyone else is refused here.
     cx.require(access::may_decide)?;
+    // Ids checked before they go into a location.
+    let ids_valid =
+        mandoob_shared::schema::is_uuid(&id) && mandoob_shared::schema::is_uuid(&form.request);
+    if form.outcome.trim().is_empty() && ids_valid {
+        return Ok(Redirect::to(&format!(
+            "/console/cases/{id}?error=console-choose-outcome#request-{}",
+            form.request
+        ))
+        .into_response());
+    }
     let Some((kind, request)) = form.parse() else {
         return Err(ConsoleError::bad_form());
     };

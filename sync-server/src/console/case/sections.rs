@@ -5,6 +5,7 @@ use super::*;
 
 pub(super) fn conflicts_section(
     cx: &Console,
+    names: &Names,
     case: &CaseFile,
     conflicts: &[FieldConflict],
 ) -> Markup {
@@ -21,7 +22,7 @@ pub(super) fn conflicts_section(
                         @for v in &c.values {
                             li {
                                 span.value { (v.value.to_string()) }
-                                " · " (v.author.as_ref().map(|a| a.as_str()).unwrap_or("?"))
+                                " · " (v.author.as_ref().map(|a| names.person(a.as_str())).unwrap_or("?"))
                                 @if let Some(at) = v.at { " · " (date_time_of(at.millis())) }
                                 @if may_resolve {
                                     form.inline method="post" action=(format!("/console/cases/{}/resolve", case.id.as_str())) {
@@ -40,7 +41,7 @@ pub(super) fn conflicts_section(
     }
 }
 
-pub(super) fn household_section(cx: &Console, case: &CaseFile) -> Markup {
+pub(super) fn household_section(cx: &Console, names: &Names, case: &CaseFile) -> Markup {
     let t = &cx.t;
     let h = &case.household;
     let income: i64 = h.income.iter().map(|l| l.monthly.0).sum();
@@ -49,7 +50,7 @@ pub(super) fn household_section(cx: &Console, case: &CaseFile) -> Markup {
         section #household {
             h2 { (t.text("console-household")) }
             dl {
-                dt { (t.text("console-branch")) } dd { (case.branch.as_str()) }
+                dt { (t.text("console-branch")) } dd { (names.branch(case.branch.as_str())) }
                 dt { (t.text("console-address")) }
                 dd {
                     (h.address.governorate.map(|g| t.text(&g.label_key())).unwrap_or_default()) " · "
@@ -111,17 +112,21 @@ pub(super) fn documents_section(cx: &Console, case: &CaseFile) -> Markup {
     }
 }
 
-pub(super) fn visits_section(cx: &Console, case: &CaseFile) -> Markup {
+pub(super) fn visits_section(cx: &Console, names: &Names, case: &CaseFile) -> Markup {
     let t = &cx.t;
     html! {
         section #visits {
             h2 { (t.text("console-visits")) }
             @for v in &case.visits {
                 article {
-                    h3 { (date_time_of(v.at.millis())) " · " (v.by.as_str()) }
+                    h3 { (date_time_of(v.at.millis())) " · " (names.person(v.by.as_str())) }
                     @if let Some(p) = &v.location { p { (t.text("console-location")) " " (format!("{:.5}, {:.5}", p.lat, p.lon)) } }
                     dl {
-                        @for (q, a) in &v.answers { dt { (t.text(q)) } dd { (a) } }
+                        @for (q, a) in &v.answers {
+                            @let key = format!("console-question-{q}");
+                            dt { @if t.has(&key) { (t.text(&key)) } @else { bdi { (q) } } }
+                            dd dir="auto" { (a) }
+                        }
                     }
                     @if !v.notes.is_empty() { p { (v.notes) } }
                 }
@@ -131,7 +136,12 @@ pub(super) fn visits_section(cx: &Console, case: &CaseFile) -> Markup {
     }
 }
 
-pub(super) fn timeline_section(cx: &Console, case: &CaseFile, states: &[RequestState]) -> Markup {
+pub(super) fn timeline_section(
+    cx: &Console,
+    names: &Names,
+    case: &CaseFile,
+    states: &[RequestState],
+) -> Markup {
     let t = &cx.t;
     let refused: Vec<&EventId> = states
         .iter()
@@ -145,7 +155,7 @@ pub(super) fn timeline_section(cx: &Console, case: &CaseFile, states: &[RequestS
                     li.refused[refused.contains(&&e.id)] {
                         time { (date_time_of(e.at.millis())) } " "
                         strong { (t.text(&e.kind.label_key())) }
-                        " · " (e.actor.as_str()) " (" (t.text(&e.role.label_key())) ")"
+                        " · " (names.person(e.actor.as_str())) " (" (t.text(&e.role.label_key())) ")"
                         @if !e.reason.is_empty() { " · " q { (e.reason) } }
                         @if refused.contains(&&e.id) { " · " em { (t.text("console-event-refused")) } }
                     }
@@ -155,7 +165,7 @@ pub(super) fn timeline_section(cx: &Console, case: &CaseFile, states: &[RequestS
     }
 }
 
-pub(super) fn referrals_section(cx: &Console, case: &CaseFile) -> Markup {
+pub(super) fn referrals_section(cx: &Console, names: &Names, case: &CaseFile) -> Markup {
     let t = &cx.t;
     let may_answer = access::may_answer_referrals(cx.role());
     html! {
@@ -164,9 +174,9 @@ pub(super) fn referrals_section(cx: &Console, case: &CaseFile) -> Markup {
                 h2 { (t.text("console-referrals")) }
                 @for r in &case.referrals {
                     article.referral {
-                        p { strong { (r.question) } " · " (r.by.as_str()) " · " (date_time_of(r.at.millis())) }
+                        p { strong { (r.question) } " · " (names.person(r.by.as_str())) " · " (date_time_of(r.at.millis())) }
                         @if let Some(a) = &r.answer {
-                            p.answer { (a) " · " (r.answered_by.as_ref().map(|u| u.as_str()).unwrap_or("")) }
+                            p.answer { (a) " · " (r.answered_by.as_ref().map(|u| names.person(u.as_str())).unwrap_or("")) }
                         } @else if may_answer {
                             form method="post" action=(format!("/console/cases/{}/answer", case.id.as_str())) {
                                 (csrf_field(cx))
@@ -189,6 +199,7 @@ pub(super) fn contacts_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #contacts {
             h2 { (t.text("console-contacts")) }
+            @if case.contacts.is_empty() { p.empty { (t.text("console-nothing")) } }
             table.cards {
                 tbody {
                     @for c in &case.contacts {
@@ -211,6 +222,7 @@ pub(super) fn services_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #services {
             h2 { (t.text("console-services")) }
+            @if case.services.is_empty() { p.empty { (t.text("console-nothing")) } }
             table.cards {
                 tbody {
                     @for s in &case.services {
@@ -233,6 +245,7 @@ pub(super) fn surveys_section(cx: &Console, case: &CaseFile) -> Markup {
     html! {
         section #surveys {
             h2 { (t.text("console-surveys")) }
+            @if case.surveys.is_empty() { p.empty { (t.text("console-nothing")) } }
             table.cards {
                 thead { tr { th { (t.text("console-date")) } th.num { (t.text("console-overall")) } th { (t.text("console-comment")) } } }
                 tbody {
