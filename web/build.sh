@@ -14,9 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/web
 next=target/web.next
-wasm=target/wasm32-unknown-unknown/release
-# One cargo run for both, so their shared dependencies are compiled once.
-cargo build --locked --release --target wasm32-unknown-unknown \
+wasm=target/wasm32-unknown-unknown/wasm-release
+# One cargo run for both, so their shared dependencies are compiled once; the wasm-release
+# profile (Cargo.toml) optimises for size.
+cargo build --locked --profile wasm-release --target wasm32-unknown-unknown \
   -p mandoob-web-worker -p mandoob-mobile --lib --bin mandoob-web \
   --no-default-features --features mandoob-mobile/web
 rm -rf "$next"
@@ -24,6 +25,15 @@ wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "
   "$wasm/mandoob_web_worker.wasm"
 wasm-bindgen --target web --no-typescript --remove-producers-section --out-dir "$next" \
   "$wasm/mandoob-web.wasm"
+# wasm-opt -Oz from npm's binaryen (`npm ci` in web/; Debian's binaryen is too old for what
+# rustc emits), with the features today's browsers have and rustc uses.
+if [ ! -x web/node_modules/.bin/wasm-opt ]; then (cd web && npm ci --no-audit --no-fund); fi
+for f in "$next"/*_bg.wasm; do
+  web/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$f" -o "$f.opt"
+  mv "$f.opt" "$f"
+done
 cp web/static/* "$next/"
 
 # The service worker: every file of the bundle, and their content hash (with the service
@@ -37,6 +47,8 @@ cp web/static/* "$next/"
   sed -e "s|__VERSION__|$version|" -e "s|__FILES__|[$list]|" ../../web/sw.js > sw.js
   echo "web app $version:"
 )
+# Precompressed copies (.gz, .br) for the server to send as they are.
+node web/precompress.mjs "$next"
 rm -rf "$out.old"
 if [ -d "$out" ]; then mv "$out" "$out.old"; fi
 mv "$next" "$out"

@@ -80,11 +80,16 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(api::routes())
         .route("/healthz", get(healthz))
         // The web build of the field app (issue 7): static files; `.wasm` is served as
-        // `application/wasm` so browsers compile it while it downloads.
+        // `application/wasm` so browsers compile it while it downloads (issue 17: from its
+        // precompressed copy).
         .nest_service(
             "/app",
             tower_http::services::ServeDir::new(&settings.web_dir)
-                .append_index_html_on_directories(true),
+                .append_index_html_on_directories(true)
+                // The build's brotli and gzip copies (web/precompress.mjs), sent as they
+                // are to browsers that accept them.
+                .precompressed_br()
+                .precompressed_gzip(),
         )
         // `/app` without its slash would load the page with every relative URL wrong.
         .layer(axum::middleware::from_fn(app_slash))

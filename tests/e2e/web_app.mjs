@@ -31,14 +31,18 @@ const files = (dir) => readdirSync(dir).flatMap((f) => {
   const p = join(dir, f);
   return statSync(p).isDirectory() ? files(p) : [p];
 });
+// What a phone downloads: each file once, as the server sends it to a browser that accepts
+// brotli (its .br copy when the build made one, else the file).
 let raw = 0;
 let gz = 0;
-for (const f of files(WEB_DIR)) {
+let br = 0;
+for (const f of files(WEB_DIR).filter((f) => !/\.(gz|br)$/.test(f))) {
   const bytes = readFileSync(f);
   raw += bytes.length;
   gz += gzipSync(bytes, { level: 9 }).length;
+  try { br += statSync(`${f}.br`).size; } catch { br += bytes.length; }
 }
-console.error(`bundle: ${raw} bytes raw, ${gz} bytes gzipped`);
+console.error(`bundle: ${raw} bytes raw, ${gz} bytes gzipped, ${br} bytes as sent with brotli`);
 
 // What the server's security policy refused, in every launch (there must be nothing).
 const refusals = [];

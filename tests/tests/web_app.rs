@@ -147,5 +147,32 @@ async fn the_web_app_works_offline_across_reloads_and_relaunches() -> anyhow::Re
 
     anyhow::ensure!(node.next().await? == "DONE");
     node.finish()?;
+
+    // The code goes out as the build's brotli copy to browsers that accept it, still typed as
+    // wasm so it compiles while it downloads; the service worker is always the file itself.
+    let server = server.as_ref().expect("server");
+    let http = reqwest::Client::new();
+    for (accept, encoding) in [("br, gzip", Some("br")), ("identity", None)] {
+        let res = http
+            .get(server.url("/app/mandoob-web_bg.wasm"))
+            .header("accept-encoding", accept)
+            .send()
+            .await?;
+        assert_eq!(res.status(), 200);
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("content-encoding").as_deref(), encoding, "{accept}");
+        assert_eq!(header("content-type").as_deref(), Some("application/wasm"));
+    }
+    let sw = http
+        .get(server.url("/app/sw.js"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await?;
+    assert!(sw.text().await?.contains("VERSION"), "the service worker as it is");
     Ok(())
 }
