@@ -173,6 +173,9 @@ async fn the_web_app_works_offline_across_reloads_and_relaunches() -> anyhow::Re
         .header("accept-encoding", "br, gzip")
         .send()
         .await?;
-    assert!(sw.text().await?.contains("VERSION"), "the service worker as it is");
+    assert!(
+        sw.text().await?.contains("VERSION"),
+        "the service worker as it is"
+    );
     Ok(())
 }
