@@ -48,3 +48,34 @@ export const layoutProblems = (page, phone) => page.evaluate((phone) => {
   }
   return problems;
 }, phone);
+
+/** What reads in the wrong order on the page (issue 16): a date, time, reference, amount or
+ *  other left-to-right value (`time`, `bdi.ref`, `bdi.amount`, `bdi.ltr`) whose first
+ *  character is drawn right of its last (a time before its date, a minus sign after its
+ *  number), or a reference broken across lines. */
+export const bidiProblems = (page) => page.evaluate(() => {
+  const problems = [];
+  for (const e of document.querySelectorAll('time, bdi.ref, bdi.amount, bdi.ltr')) {
+    const text = e.textContent;
+    if (text.trim().length < 2 || !e.getClientRects().length) continue;
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    while (walker.nextNode()) if (walker.currentNode.textContent.length) nodes.push(walker.currentNode);
+    if (!nodes.length) continue;
+    const rect = (node, i) => {
+      const r = document.createRange();
+      r.setStart(node, i);
+      r.setEnd(node, i + 1);
+      return r.getBoundingClientRect();
+    };
+    const first = rect(nodes[0], 0);
+    const lastNode = nodes[nodes.length - 1];
+    const last = rect(lastNode, lastNode.textContent.length - 1);
+    if (Math.abs(first.top - last.top) > 2) {
+      problems.push(`"${text}" is broken across lines`);
+    } else if (first.left > last.left + 0.5) {
+      problems.push(`"${text}" reads right to left`);
+    }
+  }
+  return problems;
+});

@@ -16,7 +16,7 @@ use mandoob_shared::workflow::{SlaPolicy, kuwait_date};
 use mandoob_shared::access;
 
 use super::view::{Paging, pager};
-use super::{Console, ConsoleError, Names, date_of, layout};
+use super::{Console, ConsoleError, Names, date_of, layout, reference};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
 use crate::storage::{ReportRows, RequestRow};
@@ -223,7 +223,7 @@ pub async fn dashboard(
             @if f.overdue.is_empty() { p.empty { (t.text("console-nothing")) } }
             ul.overdue {
                 @for r in overdue_page {
-                    li data-reference=(r.reference) { a href=(format!("/console/cases/{}", r.case_id)) { (r.reference) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (names.branch(&r.branch)) }
+                    li data-reference=(r.reference) { a href=(format!("/console/cases/{}", r.case_id)) { (reference(&r.reference)) } " · " (t.text(&format!("request-type-{}", r.kind))) " · " (names.branch(&r.branch)) }
                 }
             }
             (pager(t, paging, f.overdue.len() as u64, |page| format!("/console/dashboard?overdue={page}#overdue")))

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use mandoob_shared::access;
 use mandoob_shared::i18n::Lang;
 
-use super::{Console, ConsoleError, Names, layout};
+use super::{Console, ConsoleError, Names, layout, reference, typed};
 use crate::state::AppState;
 use crate::storage::HouseholdQuery;
 
@@ -42,7 +42,7 @@ pub async fn households(
     let body = html! {
         form.filters role="search" method="get" action="/console/households" {
             label { (t.text("console-household-search"))
-                input type="search" name="q" value=(q.q) autocomplete="off";
+                input type="search" name="q" value=(q.q) autocomplete="off" dir="auto";
             }
             label { input type="checkbox" name="none" value="1" checked[query.without_request]; " " (t.text("console-without-request")) }
             button type="submit" { (t.text("console-search")) }
@@ -62,8 +62,8 @@ pub async fn households(
                 tbody {
                     @for row in &rows {
                         tr data-reference=(row.reference) {
-                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
-                            td data-label=(t.text("console-head")) { (if cx.lang == Lang::En && !row.head_name_en.is_empty() { &row.head_name_en } else { &row.head_name_ar }) }
+                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (reference(&row.reference)) } }
+                            td data-label=(t.text("console-head")) { (typed(if cx.lang == Lang::En && !row.head_name_en.is_empty() { &row.head_name_en } else { &row.head_name_ar })) }
                             td data-label=(t.text("console-branch")) { (names.branch(&row.branch)) }
                             td.num data-label=(t.text("console-members")) { (row.members) }
                             td.num data-label=(t.text("console-requests-count")) {

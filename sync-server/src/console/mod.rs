@@ -30,7 +30,7 @@ mod sign_in;
 mod view;
 
 pub use error::ConsoleError;
-pub use view::{date_of, date_time_of, kwd};
+pub use view::{amount, date, date_of, date_time_of, day, kwd, ltr, reference, typed, when};
 
 use axum::Router;
 use axum::body::Body;
@@ -268,6 +268,18 @@ pub fn message_page(lang: Lang, status: StatusCode, key: &str) -> Response {
 
 /// The frame of every signed-in page: navigation for the user's role, language, sign-out.
 pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
+    layout_with_heading(cx, active, title, html! { (title) }, body)
+}
+
+/// [`layout`] with a heading that is more than its title's text (a case's reference and head,
+/// each isolated).
+pub fn layout_with_heading(
+    cx: &Console,
+    active: &str,
+    title: &str,
+    heading: Markup,
+    body: Markup,
+) -> Markup {
     let t = &cx.t;
     let role = cx.role();
     let mut links: Vec<(&str, &str, &str)> = Vec::new();
@@ -309,7 +321,7 @@ pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
                             a href=(href) aria-current=[(*id == active).then_some("page")] { (t.text(key)) }
                         }
                     }
-                    span.who { (cx.session.user.display_name) " · " (t.text(&role.label_key())) }
+                    span.who { bdi { (cx.session.user.display_name) } " · " (t.text(&role.label_key())) }
                     a.lang href=(format!("/console/lang/{}", other.tag())) hreflang=(other.tag()) { (t.text("language-switch")) }
                     form.inline method="post" action="/console/sign-out" {
                         input type="hidden" name="_csrf" value=(cx.session.csrf);
@@ -317,7 +329,7 @@ pub fn layout(cx: &Console, active: &str, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main {
-                    h1 { (title) }
+                    h1 { (heading) }
                     (body)
                 }
             }

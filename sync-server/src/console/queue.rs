@@ -12,7 +12,7 @@ use mandoob_shared::workflow::{RequestStatus, SlaPolicy};
 use mandoob_shared::access;
 
 use super::view::{PageQuery, Paging, pager};
-use super::{Console, ConsoleError, Names, date_of, kwd, layout};
+use super::{Console, ConsoleError, Names, amount, date, day, layout, reference, typed};
 use crate::service::policy::{self, today};
 use crate::state::AppState;
 use crate::storage::{Page, RequestFilter, RequestRow};
@@ -123,11 +123,11 @@ fn request_table(cx: &Console, names: &Names, page: &Page<RequestRow>, sla: &Sla
     let rows = &page.rows;
     let t = &cx.t;
     let [
-        reference,
+        reference_label,
         head,
         branch,
         kind,
-        amount,
+        amount_label,
         granted,
         status,
         submitted,
@@ -151,7 +151,7 @@ fn request_table(cx: &Console, names: &Names, page: &Page<RequestRow>, sla: &Sla
             p.count { (t.text_with("console-count", &[("count", &page.total.to_string())])) }
             table.queue.cards {
                 thead { tr {
-                    th { (reference) } th { (head) } th { (branch) } th { (kind) } th.num { (amount) }
+                    th { (reference_label) } th { (head) } th { (branch) } th { (kind) } th.num { (amount_label) }
                     th.num { (granted) } th { (status) } th { (submitted) } th { (due) }
                 } }
                 tbody {
@@ -159,14 +159,14 @@ fn request_table(cx: &Console, names: &Names, page: &Page<RequestRow>, sla: &Sla
                         @let left = days_left(row, sla);
                         @let overdue = row.awaiting() && row.clock_started_at.and_then(Timestamp::from_millis).is_some_and(|start| sla.is_overdue(start, today()));
                         tr.overdue[overdue] data-reference=(row.reference) {
-                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (row.reference) } }
-                            td data-label=(head) { (match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } }) }
+                            td.lead { a href=(format!("/console/cases/{}", row.case_id)) { (reference(&row.reference)) } }
+                            td data-label=(head) { (typed(match cx.lang { mandoob_shared::i18n::Lang::Ar => &row.head_name_ar, mandoob_shared::i18n::Lang::En => if row.head_name_en.is_empty() { &row.head_name_ar } else { &row.head_name_en } })) }
                             td data-label=(branch) { (names.branch(&row.branch)) }
                             td data-label=(kind) { (t.text(&format!("request-type-{}", row.kind))) }
-                            td.num data-label=(amount) { (row.amount.map(kwd).unwrap_or_default()) }
+                            td.num data-label=(amount_label) { @if let Some(a) = row.amount { (amount(a)) } }
                             @if row.granted().is_some() || !row.granted_in_kind.is_empty() {
                                 td.num.granted data-label=(granted) {
-                                    (row.granted().map(kwd).unwrap_or_default())
+                                    @if let Some(g) = row.granted() { (amount(g)) }
                                     @if !row.granted_in_kind.is_empty() { " " span.in-kind { (t.text("console-in-kind")) } }
                                 }
                             } @else {
@@ -176,10 +176,10 @@ fn request_table(cx: &Console, names: &Names, page: &Page<RequestRow>, sla: &Sla
                                 (t.text(&format!("status-{}", row.status)))
                                 @if row.rounds > 0 { " " span.badge.round { (t.text_count("console-round", "count", u64::from(row.rounds))) } }
                             }
-                            td data-label=(submitted) { (row.submitted_at.map(date_of).unwrap_or_default()) }
+                            td data-label=(submitted) { @if let Some(at) = row.submitted_at { (day(at)) } }
                             @if let (Some(d), Some(start)) = (left, row.clock_started_at.and_then(Timestamp::from_millis)) {
                                 td data-label=(due) {
-                                    (sla.due_date(start).to_string()) " "
+                                    (date(sla.due_date(start))) " "
                                     @if d < 0 {
                                         span.badge.late { (t.text_with("console-days-late", &[("days", &(-d).to_string())])) }
                                     } @else {

@@ -1,5 +1,11 @@
 //! How the console writes values (dates and times in Kuwait, amounts in dinars) and pages
 //! long lists.
+//!
+//! Values are isolated from the text around them (issue 16), so a line that mixes Arabic and
+//! Latin keeps each part in its order: dates, times, references, amounts, phone numbers and
+//! civil IDs are left-to-right isolates that do not break across lines ([`when`], [`day`],
+//! [`reference`], [`amount`], [`ltr`]); what people typed (names, reasons, answers) is an
+//! isolate of its own direction ([`typed`], or `dir="auto"` on its block).
 
 use maud::{Markup, html};
 
@@ -31,6 +37,41 @@ pub fn kwd(fils: i64) -> String {
     let sign = if fils < 0 { "-" } else { "" };
     let f = fils.unsigned_abs();
     format!("{sign}{}.{:03}", f / 1000, f % 1000)
+}
+
+/// A date and time (Kuwait), isolated left to right.
+pub fn when(millis: i64) -> Markup {
+    html! { time dir="ltr" { (date_time_of(millis)) } }
+}
+
+/// A date (Kuwait), isolated left to right.
+pub fn day(millis: i64) -> Markup {
+    html! { time dir="ltr" { (date_of(millis)) } }
+}
+
+/// A calendar date (due dates, birth dates), isolated left to right.
+pub fn date(d: impl std::fmt::Display) -> Markup {
+    html! { time dir="ltr" { (d.to_string()) } }
+}
+
+/// A case's reference (`QRN-D1-00004`): left to right, never split across lines.
+pub fn reference(r: &str) -> Markup {
+    html! { bdi.ref dir="ltr" { (r) } }
+}
+
+/// Dinars with three decimals, the sign kept in front in either direction.
+pub fn amount(fils: i64) -> Markup {
+    html! { bdi.amount dir="ltr" { (kwd(fils)) } }
+}
+
+/// Any value written left to right (phone numbers, civil IDs, codes, coordinates).
+pub fn ltr(s: &str) -> Markup {
+    html! { bdi.ltr dir="ltr" { (s) } }
+}
+
+/// Text a person typed, in its own direction.
+pub fn typed(s: &str) -> Markup {
+    html! { bdi dir="auto" { (s) } }
 }
 
 /// A query string with only a page number.
@@ -101,6 +142,20 @@ mod tests {
         assert_eq!(kwd(1_250_500), "1250.500");
         assert_eq!(kwd(5), "0.005");
         assert_eq!(kwd(-1500), "-1.500");
+    }
+
+    #[test]
+    fn values_are_isolated_from_the_text_around_them() {
+        assert_eq!(
+            amount(-220_000).0,
+            "<bdi class=\"amount\" dir=\"ltr\">-220.000</bdi>"
+        );
+        assert_eq!(
+            reference("QRN-D1-00004").0,
+            "<bdi class=\"ref\" dir=\"ltr\">QRN-D1-00004</bdi>"
+        );
+        assert!(when(1_764_600_000_000).0.starts_with("<time dir=\"ltr\">"));
+        assert_eq!(typed("سبب").0, "<bdi dir=\"auto\">سبب</bdi>");
     }
 
     #[test]

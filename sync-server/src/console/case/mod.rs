@@ -27,7 +27,10 @@ use requests::requests_section;
 pub use requests::{DecideForm, decide};
 use sections::*;
 
-use super::{Console, ConsoleError, Names, csrf_field, date_of, date_time_of, kwd, layout};
+use super::{
+    Console, ConsoleError, Names, amount, csrf_field, date, day, kwd, layout_with_heading, ltr,
+    reference, typed, when,
+};
 use crate::service::{policy, push::push_case_locked};
 use crate::state::AppState;
 
@@ -106,7 +109,11 @@ pub async fn view(
         (services_section(&cx, &case))
         (surveys_section(&cx, &case))
     };
-    Ok(layout(&cx, "queue", &title, body).into_response())
+    let heading = html! {
+        (reference(case.reference.as_str()))
+        @if let Some(h) = case.head() { " · " (typed(name(cx.lang, h))) }
+    };
+    Ok(layout_with_heading(&cx, "queue", &title, heading, body).into_response())
 }
 
 /// Applies `edit` to the stored case as the signed-in user, through the same checks as a

@@ -28,23 +28,23 @@ pub(super) fn requests_section(
                 article.request id=(format!("request-{}", r.id.as_str())) {
                     h3 { (t.text(&r.kind.label_key())) " · " span.status { (t.text(&s.status.label_key())) } }
                     dl {
-                        @if let Some(a) = r.amount { dt { (t.text("console-amount")) } dd { (kwd(a.0)) " " (t.text("console-kwd")) } }
+                        @if let Some(a) = r.amount { dt { (t.text("console-amount")) } dd { (amount(a.0)) " " (t.text("console-kwd")) } }
                         @if let Some(d) = s.decision.as_ref().filter(|d| d.accepted) {
                             dt { (t.text("console-granted")) }
                             dd.granted { (granted_text(cx, d.grant.as_ref())) }
                         }
-                        dt { (t.text("console-reason")) } dd { (r.reason) }
-                        @if let Some(at) = s.submitted_at { dt { (t.text("console-submitted")) } dd { (date_time_of(at.millis())) } }
-                        @if let Some(due) = s.due_date(sla) { dt { (t.text("console-due")) } dd { (due.to_string()) } }
+                        dt { (t.text("console-reason")) } dd dir="auto" { (r.reason) }
+                        @if let Some(at) = s.submitted_at { dt { (t.text("console-submitted")) } dd { (when(at.millis())) } }
+                        @if let Some(due) = s.due_date(sla) { dt { (t.text("console-due")) } dd { (date(due)) } }
                         @if let Some(d) = &s.decision {
                             dt { (t.text("console-decision")) }
-                            dd { (t.text(if d.accepted { "status-accepted" } else { "status-rejected" })) " · " (d.reason) " · " (date_time_of(d.at.millis())) }
+                            dd { (t.text(if d.accepted { "status-accepted" } else { "status-rejected" })) " · " (typed(&d.reason)) " · " (when(d.at.millis())) }
                         }
                         @if let Some(decl) = &r.declaration {
                             dt { (t.text("console-declaration")) }
                             dd {
-                                (case.household.members.iter().find(|m| m.id == decl.signed_by).map(|m| name(cx.lang, m)).unwrap_or(""))
-                                " · " (date_time_of(decl.signed_at.millis()))
+                                (typed(case.household.members.iter().find(|m| m.id == decl.signed_by).map(|m| name(cx.lang, m)).unwrap_or("")))
+                                " · " (when(decl.signed_at.millis()))
                                 @if let Some(sig) = case.documents.iter().find(|d| d.id == decl.signature) {
                                     br;
                                     img.signature src=(format!("/console/blobs/{}", sig.sha256)) alt=(t.text("document-kind-signature"));
@@ -74,9 +74,9 @@ pub(super) fn requests_section(
                                     input type="text" name="granted" inputmode="decimal" dir="ltr" autocomplete="off"
                                         placeholder=(r.amount.map(|a| kwd(a.0)).unwrap_or_default());
                                 }
-                                label { (t.text("console-granted-in-kind")) textarea name="in_kind" rows="2" {} }
+                                label { (t.text("console-granted-in-kind")) textarea name="in_kind" rows="2" dir="auto" {} }
                             }
-                            label { (t.text("console-reason-label")) textarea name="reason" rows="3" {} }
+                            label { (t.text("console-reason-label")) textarea name="reason" rows="3" dir="auto" {} }
                             button type="submit" { (t.text("console-record-decision")) }
                         }
                     }
@@ -88,23 +88,18 @@ pub(super) fn requests_section(
 }
 
 /// What was granted, in words: the amount or help in kind, or "as requested".
-fn granted_text(cx: &Console, grant: Option<&Grant>) -> String {
+fn granted_text(cx: &Console, grant: Option<&Grant>) -> Markup {
     let t = &cx.t;
-    let Some(g) = grant else {
-        return t.text("console-granted-as-requested");
-    };
-    let mut parts = Vec::new();
-    if let Some(a) = g.amount {
-        parts.push(format!("{} {}", kwd(a.0), t.text("console-kwd")));
+    html! {
+        @match grant {
+            None => (t.text("console-granted-as-requested")),
+            Some(g) => {
+                @if let Some(a) = g.amount { (amount(a.0)) " " (t.text("console-kwd")) }
+                @if g.amount.is_some() && !g.in_kind.trim().is_empty() { " · " }
+                @if !g.in_kind.trim().is_empty() { (t.text("console-in-kind")) ": " (typed(g.in_kind.trim())) }
+            }
+        }
     }
-    if !g.in_kind.trim().is_empty() {
-        parts.push(format!(
-            "{}: {}",
-            t.text("console-in-kind"),
-            g.in_kind.trim()
-        ));
-    }
-    parts.join(" · ")
 }
 
 /// The information rounds of a request: what the committee asked, when, and the answer.
@@ -116,14 +111,14 @@ fn rounds_list(cx: &Console, names: &Names, rounds: &[InfoRound]) -> Markup {
                 li.round.open[round.answered_at.is_none()] {
                     strong { (t.text_count("console-round", "count", i as u64 + 1)) }
                     p.asked {
-                        (t.text("console-round-asked")) " " time { (date_time_of(round.asked_at.millis())) }
-                        " · " (names.person(round.asked_by.as_str())) ": " q { (round.question) }
+                        (t.text("console-round-asked")) " " (when(round.asked_at.millis()))
+                        " · " (typed(names.person(round.asked_by.as_str()))) ": " q dir="auto" { (round.question) }
                     }
                     @match round.answered_at {
                         Some(at) => p.answered {
-                            (t.text("console-round-answered")) " " time { (date_time_of(at.millis())) }
-                            @if let Some(by) = &round.answered_by { " · " (names.person(by.as_str())) }
-                            @if !round.answer.is_empty() { ": " q { (round.answer) } }
+                            (t.text("console-round-answered")) " " (when(at.millis()))
+                            @if let Some(by) = &round.answered_by { " · " (typed(names.person(by.as_str()))) }
+                            @if !round.answer.is_empty() { ": " q dir="auto" { (round.answer) } }
                         },
                         None => p.waiting { (t.text("console-round-waiting")) },
                     }

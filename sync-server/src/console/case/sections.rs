@@ -17,13 +17,13 @@ pub(super) fn conflicts_section(
             p.hint { (t.text("console-conflicts-hint")) }
             @for c in conflicts {
                 article.conflict {
-                    h3 { code { (c.path.to_string()) } }
+                    h3 { code dir="ltr" { (c.path.to_string()) } }
                     ul {
                         @for v in &c.values {
                             li {
-                                span.value { (v.value.to_string()) }
-                                " · " (v.author.as_ref().map(|a| names.person(a.as_str())).unwrap_or("?"))
-                                @if let Some(at) = v.at { " · " (date_time_of(at.millis())) }
+                                span.value { (typed(&v.value.to_string())) }
+                                " · " (typed(v.author.as_ref().map(|a| names.person(a.as_str())).unwrap_or("?")))
+                                @if let Some(at) = v.at { " · " (when(at.millis())) }
                                 @if may_resolve {
                                     form.inline method="post" action=(format!("/console/cases/{}/resolve", case.id.as_str())) {
                                         (csrf_field(cx))
@@ -54,24 +54,24 @@ pub(super) fn household_section(cx: &Console, names: &Names, case: &CaseFile) ->
                 dt { (t.text("console-address")) }
                 dd {
                     (h.address.governorate.map(|g| t.text(&g.label_key())).unwrap_or_default()) " · "
-                    (h.address.area) " · " (t.text("field-block")) " " (h.address.block) " · "
-                    (t.text("field-street")) " " (h.address.street) " · " (t.text("field-house")) " " (h.address.house)
+                    (typed(&h.address.area)) " · " (t.text("field-block")) " " (typed(&h.address.block)) " · "
+                    (t.text("field-street")) " " (typed(&h.address.street)) " · " (t.text("field-house")) " " (typed(&h.address.house))
                 }
-                @if let Some(kind) = h.housing.kind { dt { (t.text("console-housing")) } dd { (t.text(&kind.label_key())) @if let Some(rent) = h.housing.monthly_rent { " · " (kwd(rent.0)) " " (t.text("console-kwd")) } } }
-                dt { (t.text("console-income")) } dd { (kwd(income)) " " (t.text("console-kwd")) }
-                dt { (t.text("console-expenses")) } dd { (kwd(expenses)) " " (t.text("console-kwd")) }
-                @if !h.notes.is_empty() { dt { (t.text("console-notes")) } dd { (h.notes) } }
+                @if let Some(kind) = h.housing.kind { dt { (t.text("console-housing")) } dd { (t.text(&kind.label_key())) @if let Some(rent) = h.housing.monthly_rent { " · " (amount(rent.0)) " " (t.text("console-kwd")) } } }
+                dt { (t.text("console-income")) } dd { (amount(income)) " " (t.text("console-kwd")) }
+                dt { (t.text("console-expenses")) } dd { (amount(expenses)) " " (t.text("console-kwd")) }
+                @if !h.notes.is_empty() { dt { (t.text("console-notes")) } dd dir="auto" { (h.notes) } }
             }
             table.cards.members {
                 thead { tr { th { (t.text("console-name")) } th { (t.text("console-relation")) } th { (t.text("field-civil-id")) } th { (t.text("console-birth-date")) } th { (t.text("field-phone")) } } }
                 tbody {
                     @for m in &h.members {
                         tr {
-                            td.lead { (m.name_ar) @if !m.name_en.is_empty() { br; small { (m.name_en) } } }
+                            td.lead { (typed(&m.name_ar)) @if !m.name_en.is_empty() { br; small { (typed(&m.name_en)) } } }
                             td data-label=(t.text("console-relation")) { (t.text(&m.relation.label_key())) }
-                            td data-label=(t.text("field-civil-id")) { (m.civil_id) }
-                            td data-label=(t.text("console-birth-date")) { (m.birth_date.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
-                            td data-label=(t.text("field-phone")) { (m.phone) }
+                            td data-label=(t.text("field-civil-id")) { @if !m.civil_id.is_empty() { (ltr(&m.civil_id)) } }
+                            td data-label=(t.text("console-birth-date")) { @if let Some(d) = &m.birth_date { (date(d)) } }
+                            td data-label=(t.text("field-phone")) { @if !m.phone.is_empty() { (ltr(&m.phone)) } }
                         }
                     }
                 }
@@ -80,8 +80,9 @@ pub(super) fn household_section(cx: &Console, names: &Names, case: &CaseFile) ->
                 table.lines {
                     thead { tr { th { (t.text("console-line")) } th.num { (t.text("console-monthly")) } } }
                     tbody {
-                        @for l in &h.income { tr { td { (t.text(&l.kind.label_key())) } td.num { (kwd(l.monthly.0)) } } }
-                        @for l in &h.expenses { tr { td { (t.text(&l.kind.label_key())) } td.num { "-" (kwd(l.monthly.0)) } } }
+                        @for l in &h.income { tr { td { (t.text(&l.kind.label_key())) } td.num { (amount(l.monthly.0)) } } }
+                        // An expense is money going out: a negative amount, its sign in front.
+                        @for l in &h.expenses { tr { td { (t.text(&l.kind.label_key())) } td.num { (amount(-l.monthly.0)) } } }
                     }
                 }
             }
@@ -102,7 +103,7 @@ pub(super) fn documents_section(cx: &Console, case: &CaseFile) -> Markup {
                         }
                         figcaption {
                             (t.text(&d.kind.label_key()))
-                            @if let Some(m) = d.member.as_ref().and_then(|id| case.household.members.iter().find(|m| &m.id == id)) { " · " (name(cx.lang, m)) }
+                            @if let Some(m) = d.member.as_ref().and_then(|id| case.household.members.iter().find(|m| &m.id == id)) { " · " (typed(name(cx.lang, m))) }
                         }
                     }
                 }
@@ -119,8 +120,8 @@ pub(super) fn visits_section(cx: &Console, names: &Names, case: &CaseFile) -> Ma
             h2 { (t.text("console-visits")) }
             @for v in &case.visits {
                 article {
-                    h3 { (date_time_of(v.at.millis())) " · " (names.person(v.by.as_str())) }
-                    @if let Some(p) = &v.location { p { (t.text("console-location")) " " (format!("{:.5}, {:.5}", p.lat, p.lon)) } }
+                    h3 { (when(v.at.millis())) " · " (typed(names.person(v.by.as_str()))) }
+                    @if let Some(p) = &v.location { p { (t.text("console-location")) " " (ltr(&format!("{:.5}, {:.5}", p.lat, p.lon))) } }
                     dl {
                         @for (q, a) in &v.answers {
                             @let key = format!("console-question-{q}");
@@ -128,7 +129,7 @@ pub(super) fn visits_section(cx: &Console, names: &Names, case: &CaseFile) -> Ma
                             dd dir="auto" { (a) }
                         }
                     }
-                    @if !v.notes.is_empty() { p { (v.notes) } }
+                    @if !v.notes.is_empty() { p dir="auto" { (v.notes) } }
                 }
             }
             @if case.visits.is_empty() { p.empty { (t.text("console-nothing")) } }
@@ -153,10 +154,10 @@ pub(super) fn timeline_section(
             ol.timeline {
                 @for e in &case.events {
                     li.refused[refused.contains(&&e.id)] {
-                        time { (date_time_of(e.at.millis())) } " "
+                        (when(e.at.millis())) " "
                         strong { (t.text(&e.kind.label_key())) }
-                        " · " (names.person(e.actor.as_str())) " (" (t.text(&e.role.label_key())) ")"
-                        @if !e.reason.is_empty() { " · " q { (e.reason) } }
+                        " · " (typed(names.person(e.actor.as_str()))) " (" (t.text(&e.role.label_key())) ")"
+                        @if !e.reason.is_empty() { " · " q dir="auto" { (e.reason) } }
                         @if refused.contains(&&e.id) { " · " em { (t.text("console-event-refused")) } }
                     }
                 }
@@ -174,14 +175,14 @@ pub(super) fn referrals_section(cx: &Console, names: &Names, case: &CaseFile) ->
                 h2 { (t.text("console-referrals")) }
                 @for r in &case.referrals {
                     article.referral {
-                        p { strong { (r.question) } " · " (names.person(r.by.as_str())) " · " (date_time_of(r.at.millis())) }
+                        p { strong dir="auto" { (r.question) } " · " (typed(names.person(r.by.as_str()))) " · " (when(r.at.millis())) }
                         @if let Some(a) = &r.answer {
-                            p.answer { (a) " · " (r.answered_by.as_ref().map(|u| names.person(u.as_str())).unwrap_or("")) }
+                            p.answer { (typed(a)) " · " (typed(r.answered_by.as_ref().map(|u| names.person(u.as_str())).unwrap_or(""))) }
                         } @else if may_answer {
                             form method="post" action=(format!("/console/cases/{}/answer", case.id.as_str())) {
                                 (csrf_field(cx))
                                 input type="hidden" name="referral" value=(r.id.as_str());
-                                label { (t.text("console-answer")) textarea name="answer" rows="3" {} }
+                                label { (t.text("console-answer")) textarea name="answer" rows="3" dir="auto" {} }
                                 button type="submit" { (t.text("console-send-answer")) }
                             }
                         } @else {
@@ -204,10 +205,10 @@ pub(super) fn contacts_section(cx: &Console, case: &CaseFile) -> Markup {
                 tbody {
                     @for c in &case.contacts {
                         tr {
-                            td.lead { (date_time_of(c.at.millis())) }
+                            td.lead { (when(c.at.millis())) }
                             td { (t.text(&c.channel.label_key())) }
                             td { (t.text(&c.direction.label_key())) }
-                            td { (c.summary) }
+                            td dir="auto" { (c.summary) }
                             td { @if let Some(d) = &c.follow_up_on { (t.text_with("contact-follow-up-due", &[("date", &d.to_string())])) } }
                         }
                     }
@@ -227,10 +228,10 @@ pub(super) fn services_section(cx: &Console, case: &CaseFile) -> Markup {
                 tbody {
                     @for s in &case.services {
                         tr {
-                            td.lead { (date_of(s.delivered_at.millis())) }
+                            td.lead { (day(s.delivered_at.millis())) }
                             td { (t.text(&s.kind.label_key())) }
-                            td { (s.description) }
-                            td.num { (kwd(s.value.0)) }
+                            td dir="auto" { (s.description) }
+                            td.num { (amount(s.value.0)) }
                         }
                     }
                 }
@@ -250,7 +251,7 @@ pub(super) fn surveys_section(cx: &Console, case: &CaseFile) -> Markup {
                 thead { tr { th { (t.text("console-date")) } th.num { (t.text("console-overall")) } th { (t.text("console-comment")) } } }
                 tbody {
                     @for s in &case.surveys {
-                        tr { td.lead { (date_of(s.at.millis())) } td.num data-label=(t.text("console-overall")) { (score(s.overall)) } td data-label=(t.text("console-comment")) { (s.comment) } }
+                        tr { td.lead { (day(s.at.millis())) } td.num data-label=(t.text("console-overall")) { (score(s.overall)) } td data-label=(t.text("console-comment")) { @if !s.comment.is_empty() { (typed(&s.comment)) } } }
                     }
                 }
             }
