@@ -44,6 +44,20 @@ async fn decide(
     Ok(res.headers()["location"].to_str()?.to_owned())
 }
 
+/// The case's page in the console, which shows the round's question and answer.
+async fn round_on_case_page(committee: &ConsoleClient, case: &CaseId) -> anyhow::Result<String> {
+    let page = committee
+        .get(&format!("/console/cases/{}", case.as_str()))
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        page.contains(QUESTION) && page.contains(ANSWER),
+        "the round is not on the case's page"
+    );
+    Ok(page)
+}
+
 /// References in the committee's queue, in its order.
 async fn queue_order(committee: &ConsoleClient) -> anyhow::Result<Vec<String>> {
     let page = committee.get("/console/queue").await?.text().await?;
@@ -174,15 +188,7 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
         queue.contains("badge round") && queue.contains("جولة المعلومات"),
         "the round is shown in the queue"
     );
-    let page = committee
-        .get(&format!("/console/cases/{}", id.as_str()))
-        .await?
-        .text()
-        .await?;
-    assert!(
-        page.contains(QUESTION) && page.contains(ANSWER),
-        "the round on the case"
-    );
+    let page = round_on_case_page(&committee, &id).await?;
     assert!(
         page.contains(&civil_id),
         "the corrected civil ID reached headquarters"
@@ -351,15 +357,7 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
         Some(&reference),
         "back first in the queue"
     );
-    let page = committee
-        .get(&format!("/console/cases/{}", id.as_str()))
-        .await?
-        .text()
-        .await?;
-    assert!(
-        page.contains(QUESTION) && page.contains(ANSWER),
-        "the round on the case"
-    );
+    round_on_case_page(&committee, &id).await?;
     other.sync().await?;
     let now = other.engine.open_case(&id)?;
     let spouse = now
