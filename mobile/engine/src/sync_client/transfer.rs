@@ -24,6 +24,8 @@ pub const MAX_BUDGET: u32 = 8 * 1024 * 1024;
 pub const RETRIES: u32 = 6;
 /// Answers smaller than this say more about the round trip than about the rate.
 const MEASURABLE: usize = 16 * 1024;
+/// Request bodies go out in parts of this size, so that the stall timeout sees them move.
+const SENT_PART: usize = 16 * 1024;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -163,10 +165,12 @@ pub(super) async fn exchange(
     let len = body.as_ref().map_or(0, Vec::len);
     let work = async {
         let request = match body {
+            // One part: nothing to follow while it goes (and a plain body costs less).
+            Some(bytes) if bytes.len() <= SENT_PART => request.body(bytes),
             Some(bytes) => {
                 // Sent in parts, each one noted as it goes out.
                 let moved = moved.clone();
-                let parts: Vec<Vec<u8>> = bytes.chunks(16 * 1024).map(<[u8]>::to_vec).collect();
+                let parts: Vec<Vec<u8>> = bytes.chunks(SENT_PART).map(<[u8]>::to_vec).collect();
                 let stream = futures_util::stream::iter(parts.into_iter().map(move |p| {
                     touch(&moved);
                     Ok::<_, std::io::Error>(p)
