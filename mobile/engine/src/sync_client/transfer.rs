@@ -25,6 +25,7 @@ pub const RETRIES: u32 = 6;
 /// Answers smaller than this say more about the round trip than about the rate.
 const MEASURABLE: usize = 16 * 1024;
 /// Request bodies go out in parts of this size, so that the stall timeout sees them move.
+#[cfg(not(target_arch = "wasm32"))]
 const SENT_PART: usize = 16 * 1024;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
