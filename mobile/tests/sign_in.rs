@@ -20,7 +20,7 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
         .sign_in(&server.url(""), "rep-a", "not-the-password", "phone")
         .await;
     assert!(
-        matches!(wrong, Err(AppError::Sync(ref m)) if m.contains("wrong username or password")),
+        matches!(wrong, Err(AppError::SignInRefused(ref m)) if m.contains("wrong username or password")),
         "{wrong:?}"
     );
     assert!(backend.credentials().await?.is_none());
@@ -53,7 +53,7 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
             not_a_duplicate: true,
         })
         .await?;
-    assert!(matches!(backend.sync().await, Err(AppError::Sync(_))));
+    assert!(matches!(backend.sync().await, Err(AppError::Offline(_))));
 
     // Headquarters revokes the device (a lost phone): the next sync says so plainly.
     let server = TestServer::start_on_port(
