@@ -158,11 +158,13 @@ fn cases_stored_before_thumbnails_were_kept_are_read_once() {
         .expect("session");
         case_from_elsewhere(&mut e).1
     };
-    // The database as the previous version of the app left it: no thumbnails kept.
+    // The database as the version before thumbnails were kept left it (migrations 4 and 5
+    // undone).
     {
         let c = rusqlite::Connection::open(&path).expect("sqlite");
         c.execute_batch(
-            "DROP TABLE case_thumbnails; DROP TABLE blob_fetches; PRAGMA user_version = 3;",
+            "DROP TABLE case_thumbnails; DROP TABLE blob_fetches; DROP TABLE name_suffixes;
+             PRAGMA user_version = 3;",
         )
         .expect("downgrade");
     }
