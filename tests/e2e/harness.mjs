@@ -44,7 +44,7 @@ export const drawSignature = async (page) => {
   await page.mouse.move(pad.x + 20, pad.y + 110);
   await page.mouse.down();
   for (let i = 0; i <= 24; i++) {
-    await page.mouse.move(pad.x + 20 + i * 11, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
+    await page.mouse.move(pad.x + 20 + i * 10, pad.y + 110 - Math.abs(Math.sin(i / 2)) * 70, { steps: 2 });
   }
   await page.mouse.up();
   await page.waitForFunction(() => (document.querySelector('#signature-pad path')?.getAttribute('d') || '').length > 40);

@@ -20,6 +20,10 @@ mkdirSync(SHOTS, { recursive: true });
 const context = await chromium.launchPersistentContext(env('PROFILE'), {
   ...CHROMIUM, viewport: { width: 360, height: 640 }, deviceScaleFactor: 1,
 });
+// The phone's share sheet: headless Chromium has none, so one that records what it was given.
+await context.addInitScript(() => {
+  navigator.share = async (data) => { window.__shared = data; };
+});
 const page = context.pages()[0] ?? await context.newPage();
 page.setDefaultTimeout(30000);
 const errors = [];
@@ -103,6 +107,15 @@ try {
   await page.waitForSelector('#case-status.status-awaiting-decision');
   check(!(await page.$('#committee-question')), 'the question is answered');
   await shots('round-05-resubmitted');
+  // Sent to the committee again: the app offers no edit the server would refuse (no new
+  // signature, no document outside an information round).
+  await page.click('#step-declaration');
+  await page.waitForSelector('#declaration-frozen');
+  check(!(await page.$('#signature-pad')) && !(await page.$('#signature-save')), 'no signature offered after submission');
+  await page.click('#step-documents');
+  await page.waitForSelector('#documents-frozen');
+  check((await page.$$('input[type=file]')).length === 0, 'no document offered after submission');
+  await shots('round-05b-frozen');
 
   // Back online: the answer goes to headquarters.
   await context.setOffline(false);
@@ -120,6 +133,16 @@ try {
   await Promise.all([hq.waitForNavigation(), hq.click('button[type=submit]')]);
   check(await hq.locator(`tr[data-reference="${REFERENCE}"] .badge.round`).count() === 1, 'the round in the queue');
   await hq.screenshot({ path: join(SHOTS, 'ar-console-queue.png'), fullPage: true });
+  // The queue at phone width too, in both languages.
+  await hq.setViewportSize({ width: 360, height: 640 });
+  await hq.screenshot({ path: join(SHOTS, 'ar-console-queue-360.png'), fullPage: true });
+  await hq.goto(`${origin}/console/lang/en`);
+  await hq.goto(`${origin}/console/queue`);
+  await hq.screenshot({ path: join(SHOTS, 'en-console-queue-360.png'), fullPage: true });
+  await hq.setViewportSize({ width: 1280, height: 900 });
+  await hq.screenshot({ path: join(SHOTS, 'en-console-queue.png'), fullPage: true });
+  await hq.goto(`${origin}/console/lang/ar`);
+  await hq.goto(`${origin}/console/queue`);
   await Promise.all([hq.waitForNavigation(), hq.click(`tr[data-reference="${REFERENCE}"] a`)]);
   check((await hq.textContent('ol.rounds')).includes(env('ANSWER')), 'the answer on the case');
   check(await hq.locator('input[name=granted]').count() === 1, 'the grant field in the decision form');
@@ -147,11 +170,22 @@ try {
   check(message.includes(REFERENCE) && message.includes(env('GRANTED')), `the family's text: ${message}`);
   await page.click('#share-family');
   await page.waitForSelector('#shared');
+  const sheet = await page.evaluate(() => window.__shared);
+  check(sheet && sheet.text.replace(/[\u2066-\u2069]/g, '').includes(REFERENCE), `the share sheet got the family's text: ${JSON.stringify(sheet)}`);
   await shots('round-07-tell-family');
-  await page.emulateMedia({ media: 'print' });
-  await shot('ar-round-08-printed');
-  check(!(await page.isVisible('nav.nav')) && !(await page.isVisible('#share-family')), 'the printed page is the receipt alone');
-  await page.emulateMedia({ media: 'screen' });
+  // Printed, in both languages: the receipt alone.
+  for (const lang of ['ar', 'en']) {
+    if (lang === 'en') {
+      await page.click('#lang');
+      await page.waitForSelector('.app[lang="en"]');
+    }
+    await page.emulateMedia({ media: 'print' });
+    await shot(`${lang}-round-08-printed`);
+    check(!(await page.isVisible('nav.nav')) && !(await page.isVisible('#share-family')), 'the printed page is the receipt alone');
+    await page.emulateMedia({ media: 'screen' });
+  }
+  await page.click('#lang');
+  await page.waitForSelector('.app[lang="ar"]');
   check(errors.length === 0, `no page errors: ${errors.join('; ')}`);
   console.log('DONE');
 } finally {

@@ -127,13 +127,15 @@ async fn forms_need_the_session_token_and_decisions_need_a_reason() -> anyhow::R
         ("reason", "  "),
     ];
     let res = committee.post(&decide, &no_reason, true).await?;
-    assert_eq!(res.status(), 303);
-    let back = res.headers()["location"].to_str()?.to_owned();
-    assert!(back.contains("error=refusal-reason-required"), "{back}");
-    let page = committee.get(&back).await?.text().await?;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await?;
     assert!(
         page.contains("role=\"alert\"") && page.contains("يجب ذكر السبب"),
         "no message shown"
+    );
+    assert!(
+        page.contains("value=\"rejected\" required checked"),
+        "the form comes back as it was"
     );
 
     // With the token and a reason: recorded, and the device receives it.

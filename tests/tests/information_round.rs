@@ -44,6 +44,27 @@ async fn decide(
     Ok(res.headers()["location"].to_str()?.to_owned())
 }
 
+/// A decision the console refuses: the case's page comes back (422) with the form as it was
+/// typed and the reason beside the field.
+async fn decide_refused(
+    committee: &ConsoleClient,
+    case: &CaseId,
+    request: &RequestId,
+    fields: &[(&str, &str)],
+) -> anyhow::Result<String> {
+    let mut all = vec![("request", request.as_str())];
+    all.extend_from_slice(fields);
+    let res = committee
+        .post(
+            &format!("/console/cases/{}/decide", case.as_str()),
+            &all,
+            true,
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 422, "decide answered {}", res.status());
+    Ok(res.text().await?)
+}
+
 /// The case's page in the console, which shows the round's question and answer.
 async fn round_on_case_page(committee: &ConsoleClient, case: &CaseId) -> anyhow::Result<String> {
     let page = committee
@@ -217,22 +238,56 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
     );
 
     // A grant with an unreadable amount, or on a rejection, is refused and changes nothing.
-    let back = decide(
+    // The form comes back as typed, the reason beside the amount.
+    let ar = mandoob_shared::i18n::Translator::new(mandoob_shared::i18n::Lang::Ar);
+    let page = decide_refused(
         &committee,
         &id,
         &request,
-        &[("outcome", "accepted"), ("reason", "ر"), ("granted", "مئة")],
+        &[
+            ("outcome", "accepted"),
+            ("reason", "سبب مكتوب"),
+            ("granted", "مئة"),
+            ("in_kind", "سلة غذائية"),
+        ],
     )
     .await?;
-    assert!(back.contains("error=console-granted-unreadable"), "{back}");
-    let back = decide(
+    let amount_field = page
+        .split("name=\"granted\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</label>").next())
+        .unwrap_or_default();
+    assert!(
+        amount_field.contains("value=\"مئة\""),
+        "the amount as typed"
+    );
+    assert!(
+        amount_field.contains(&ar.text("console-granted-unreadable")),
+        "the reason beside the amount"
+    );
+    assert!(
+        page.contains(">سبب مكتوب</textarea>"),
+        "the reason as typed"
+    );
+    assert!(
+        page.contains(">سلة غذائية</textarea>"),
+        "help in kind as typed"
+    );
+    assert!(
+        page.contains("value=\"accepted\" required checked"),
+        "the outcome as chosen"
+    );
+    let page = decide_refused(
         &committee,
         &id,
         &request,
         &[("outcome", "rejected"), ("reason", "ر"), ("granted", "10")],
     )
     .await?;
-    assert!(back.contains("error=refusal-invalid-grant"), "{back}");
+    assert!(
+        page.contains(&ar.text("refusal-invalid-grant")),
+        "invalid grant said"
+    );
     // Granted: less than requested, with the reason.
     let granted = Fils(requested.0 / 2 / 1000 * 1000);
     let granted_text = (granted.0 / 1000).to_string();
@@ -253,6 +308,33 @@ async fn a_question_answered_goes_back_first_and_a_smaller_amount_is_granted() -
     assert_eq!(state.status, RequestStatus::Accepted);
     let grant = state.decision.and_then(|d| d.grant).expect("a grant");
     assert_eq!(grant.amount, Some(granted));
+    // The queue and the case show what was requested and what was granted.
+    let kwd = |f: Fils| format!("{}.{:03}", f.0 / 1000, f.0 % 1000);
+    let accepted = committee
+        .get("/console/queue?status=accepted")
+        .await?
+        .text()
+        .await?;
+    let row = accepted
+        .split(&format!("data-reference=\"{reference}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the accepted request in the queue");
+    assert!(
+        row.contains(&kwd(requested)) && row.contains(&kwd(granted)),
+        "{row}"
+    );
+    let page = committee
+        .get(&format!("/console/cases/{}", id.as_str()))
+        .await?
+        .text()
+        .await?;
+    let granted_dd = page
+        .split("<dd class=\"granted\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</dd>").next())
+        .expect("the grant on the case");
+    assert!(granted_dd.contains(&kwd(granted)), "{granted_dd}");
     // The clock paused while the family answered: it moved by exactly the time waited.
     assert_eq!(state.rounds.len(), 1);
     let round = &state.rounds[0];
@@ -294,8 +376,17 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
     let server = TestServer::start_on(settings).await?;
     // The case was registered and submitted from the representative's other device.
     let mut other = Device::enrol(&server, "rep-a").await?;
+    // Ours was submitted 10 days ago, another 5 days ago: back first means before it.
     let id = submitted_case(&mut other, 31, 10);
+    let newer = submitted_case(&mut other, 32, 5);
     other.sync().await?;
+    let newer_ref = other
+        .engine
+        .open_case(&newer)?
+        .case
+        .reference
+        .as_str()
+        .to_owned();
     let case = other.engine.open_case(&id)?.case;
     let request = case.requests[0].id.clone();
     let requested = case.requests[0].amount.expect("amount");
@@ -308,6 +399,11 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
         &[("outcome", "info-requested"), ("reason", QUESTION)],
     )
     .await?;
+    assert_eq!(
+        queue_order(&committee).await?,
+        std::slice::from_ref(&newer_ref),
+        "while the family is asked, only the other request waits"
+    );
 
     let (civil_id, birth) = other_spouse();
     let granted = Fils(requested.0 / 2 / 1000 * 1000);
@@ -353,9 +449,9 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
 
     // Back first in the queue, with the round, the answer and the corrections.
     assert_eq!(
-        queue_order(&committee).await?.first(),
-        Some(&reference),
-        "back first in the queue"
+        queue_order(&committee).await?,
+        [reference.clone(), newer_ref],
+        "back first in the queue, before the newer request"
     );
     round_on_case_page(&committee, &id).await?;
     other.sync().await?;

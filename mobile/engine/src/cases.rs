@@ -176,9 +176,13 @@ impl Engine {
     }
 
     /// Refuses a member whose civil ID another member of the same household has (the same
-    /// civil ID in another household is only a warning: see `civil_id_holders`).
+    /// civil ID in another household is only a warning: see `civil_id_holders`), and the
+    /// removal of the head or of a member who signed a declaration.
     fn check_in_case(&mut self, id: &CaseId, edits: &[Edit]) -> Result<(), EngineError> {
-        if !edits.iter().any(|e| matches!(e, Edit::UpsertMember(_))) {
+        if !edits
+            .iter()
+            .any(|e| matches!(e, Edit::UpsertMember(_) | Edit::RemoveMember(_)))
+        {
             return Ok(());
         }
         let case = self.open_case(id)?.case;
@@ -187,6 +191,7 @@ impl Engine {
             .iter()
             .filter_map(|e| match e {
                 Edit::UpsertMember(m) => validate::civil_id_repeated(&case, m, today),
+                Edit::RemoveMember(m) => validate::member_removal(&case, m),
                 _ => None,
             })
             .collect();

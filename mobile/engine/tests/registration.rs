@@ -333,3 +333,95 @@ fn a_civil_id_on_file_names_the_household_that_holds_it() {
         2
     );
 }
+
+#[test]
+fn a_member_is_removed_but_never_the_head_or_a_signer() {
+    let mut e = engine();
+    let id = e.create_case(household(born(40))).expect("registered");
+    let mut spouse = Member::new("نورة", Relation::Spouse);
+    spouse.civil_id = born(35);
+    let mut child = Member::new("سعد", Relation::Son);
+    child.civil_id = born(9);
+    for m in [spouse.clone(), child.clone()] {
+        e.edit(&id, Edit::UpsertMember(m)).expect("added");
+    }
+    let count = changes(&mut e, &id).0;
+    e.edit(&id, Edit::RemoveMember(child.id.clone()))
+        .expect("removed");
+    let members = e.open_case(&id).expect("open").case.household.members;
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| m.name_ar.as_str())
+            .collect::<Vec<_>>(),
+        vec!["سالم العنزي", "نورة"],
+        "the child is gone, the others stay"
+    );
+    let (after, ops) = changes(&mut e, &id);
+    assert_eq!(after, count + 1, "one change");
+    assert_eq!(ops, 1, "one deletion from the members list, not a rewrite");
+
+    // The head: corrected, never removed.
+    let head = head(&mut e, &id);
+    let err = e
+        .edit(&id, Edit::RemoveMember(head.id.clone()))
+        .expect_err("the head");
+    assert_eq!(codes(err), vec![Code::HeadRemoved]);
+
+    // The member who signed a declaration stays: it would point at no one.
+    let mut request = common::food_basket();
+    request.reason = "سلة".into();
+    e.edit(&id, Edit::UpsertRequest(request.clone()))
+        .expect("request");
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(64, 32, image::Rgba([20, 30, 40, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    e.sign_declaration(
+        &id,
+        &request.id,
+        spouse.id.clone(),
+        &png,
+        "declaration-v1".into(),
+    )
+    .expect("signed by the spouse");
+    let count = changes(&mut e, &id).0;
+    let err = e
+        .edit(&id, Edit::RemoveMember(spouse.id.clone()))
+        .expect_err("the signer");
+    assert_eq!(codes(err), vec![Code::MemberSigned]);
+    assert_eq!(changes(&mut e, &id).0, count, "nothing written");
+    assert_eq!(
+        e.open_case(&id).expect("open").case.household.members.len(),
+        2
+    );
+}
+
+#[test]
+fn an_income_line_is_removed_alone() {
+    let mut e = engine();
+    let id = e.create_case(household(born(40))).expect("registered");
+    let line = |kind, fils| MoneyLine {
+        id: MoneyLineId::generate(),
+        kind,
+        monthly: Fils(fils),
+        member: None,
+        note: String::new(),
+    };
+    let pension = line(IncomeSource::Pension, 300_000);
+    let assistance = line(IncomeSource::SocialAssistance, 120_500);
+    for l in [pension.clone(), assistance.clone()] {
+        e.edit(&id, Edit::UpsertIncome(l)).expect("added");
+    }
+    let count = changes(&mut e, &id).0;
+    e.edit(&id, Edit::RemoveIncome(pension.id.clone()))
+        .expect("removed");
+    assert_eq!(
+        e.open_case(&id).expect("open").case.household.income,
+        vec![assistance],
+        "only the other line stays"
+    );
+    let (after, ops) = changes(&mut e, &id);
+    assert_eq!(after, count + 1, "one change");
+    assert_eq!(ops, 1, "one deletion, not a rewrite");
+}

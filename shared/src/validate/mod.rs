@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{RequestCatalog, Scope};
 use crate::doc::FieldPath;
-use crate::ids::RequestId;
+use crate::ids::{MemberId, RequestId};
 use crate::model::{
     Address, CaseFile, IncomeSource, Member, MoneyLine, Relation, SatisfactionSurvey, domain_enum,
 };
@@ -51,6 +51,8 @@ domain_enum!(
         ScoreOutOfRange => "score-out-of-range",
         SurveyEmpty => "survey-empty",
         UnknownRequest => "unknown-request",
+        HeadRemoved => "head-removed",
+        MemberSigned => "member-signed",
     }
 );
 
@@ -200,6 +202,20 @@ pub fn civil_id_repeated(case: &CaseFile, m: &Member, on: NaiveDate) -> Option<V
         .filter(|other| other.id != m.id)
         .any(|other| civil_id::parse(&other.civil_id, on).is_ok_and(|o| o.as_str() == id.as_str()))
         .then(|| ValidationError::new(member_path(m).key("civil_id"), Code::CivilIdRepeated))
+}
+
+/// Why the member `id` cannot be removed from `case`: the head of household (correct their
+/// details instead), or the member who signed a request's declaration (it would point at no
+/// one). `None` when removing is fine, or when there is no such member.
+pub fn member_removal(case: &CaseFile, id: &MemberId) -> Option<ValidationError> {
+    let m = case.household.members.iter().find(|m| &m.id == id)?;
+    if m.relation == Relation::Head {
+        return Some(ValidationError::new(member_path(m), Code::HeadRemoved));
+    }
+    case.requests
+        .iter()
+        .any(|r| r.declaration.as_ref().is_some_and(|d| &d.signed_by == id))
+        .then(|| ValidationError::new(member_path(m), Code::MemberSigned))
 }
 
 /// Checks an address as registration does: the governorate is required.

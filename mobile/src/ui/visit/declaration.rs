@@ -14,9 +14,9 @@ use crate::signature::SignaturePad;
 use crate::ui::widgets::Thumbnail;
 use crate::ui::{Ctx, Texts, date_text, today};
 
-/// Pad size in CSS pixels (the PNG is twice that).
-const PAD_W: f64 = 320.0;
-const PAD_H: f64 = 160.0;
+/// Pad size in CSS pixels (the PNG is twice that): it fits a 320 px phone beside the margins.
+const PAD_W: f64 = 280.0;
+const PAD_H: f64 = 140.0;
 
 #[component]
 pub(super) fn DeclarationStep(open: OpenCase) -> Element {
@@ -43,6 +43,7 @@ pub(super) fn DeclarationStep(open: OpenCase) -> Element {
     let head_id = open.case.head().map(|h| h.id.clone());
     let mut signer = use_signal(|| head_id.clone());
     let id = open.case.id.clone();
+    let request_id = request.id.clone();
     let save = move |_| {
         let backend = backend.clone();
         let id = id.clone();
@@ -75,46 +76,58 @@ pub(super) fn DeclarationStep(open: OpenCase) -> Element {
         .requests
         .last()
         .and_then(|r| r.declaration.clone());
+    // Once the request went to the committee its declaration is frozen (shared::history): the
+    // server refuses a new signature, so the app offers none.
+    let may_sign = open
+        .requests
+        .iter()
+        .find(|s| s.request == request_id)
+        .map(|s| mandoob_shared::history::request_edit_in(s.status).sign)
+        .unwrap_or(true);
     rsx! {
         blockquote { class: "declaration", id: "declaration-text", {tr.text("declaration-text")} }
         if let Some(d) = signed {
             p { class: "ok", id: "signature-saved", {tr.text_with("signature-saved", &[("date", &date_text(d.signed_at))])} }
             if let Some(doc) = open.case.document(&d.signature) { Thumbnail { sha: doc.thumbnail_sha256.clone() } }
         }
-        label { {tr.text("declaration-signer")}
-            select { id: "signer",
-                onchange: move |e| signer.set(Some(MemberId::new(e.value()))),
-                for m in adults {
-                    option { value: m.id.as_str().to_owned(), selected: signer().as_ref() == Some(&m.id), "{m.name_ar}" }
+        if !may_sign {
+            p { class: "hint", id: "declaration-frozen", {tr.text("declaration-frozen")} }
+        } else {
+            label { {tr.text("declaration-signer")}
+                select { id: "signer",
+                    onchange: move |e| signer.set(Some(MemberId::new(e.value()))),
+                    for m in adults {
+                        option { value: m.id.as_str().to_owned(), selected: signer().as_ref() == Some(&m.id), "{m.name_ar}" }
+                    }
                 }
             }
-        }
-        p { class: "hint", {tr.text("signature-prompt")} }
-        div {
-            id: "signature-pad",
-            class: "signature-pad",
-            style: "width: {PAD_W}px; height: {PAD_H}px;",
-            onpointerdown: move |e: PointerEvent| {
-                let p = e.element_coordinates();
-                pad.write().start(p.x, p.y);
-            },
-            onpointermove: move |e: PointerEvent| {
-                if pad.read().is_drawing() {
+            p { class: "hint", {tr.text("signature-prompt")} }
+            div {
+                id: "signature-pad",
+                class: "signature-pad",
+                style: "width: {PAD_W}px; height: {PAD_H}px;",
+                onpointerdown: move |e: PointerEvent| {
                     let p = e.element_coordinates();
-                    pad.write().extend(p.x, p.y);
+                    pad.write().start(p.x, p.y);
+                },
+                onpointermove: move |e: PointerEvent| {
+                    if pad.read().is_drawing() {
+                        let p = e.element_coordinates();
+                        pad.write().extend(p.x, p.y);
+                    }
+                },
+                onpointerup: move |_| pad.write().end(),
+                onpointerleave: move |_| pad.write().end(),
+                svg { width: "{PAD_W}", height: "{PAD_H}", view_box: "0 0 {PAD_W} {PAD_H}",
+                    path { d: pad.read().svg_path(), stroke: "#10212b", stroke_width: "3", fill: "none",
+                        stroke_linecap: "round", stroke_linejoin: "round" }
                 }
-            },
-            onpointerup: move |_| pad.write().end(),
-            onpointerleave: move |_| pad.write().end(),
-            svg { width: "{PAD_W}", height: "{PAD_H}", view_box: "0 0 {PAD_W} {PAD_H}",
-                path { d: pad.read().svg_path(), stroke: "#10212b", stroke_width: "3", fill: "none",
-                    stroke_linecap: "round", stroke_linejoin: "round" }
             }
+            div { class: "row",
+                button { id: "signature-clear", onclick: move |_| pad.write().clear(), {tr.text("signature-clear")} }
+                button { id: "signature-save", class: "primary", onclick: save, {tr.text("signature-save")} }
+            }
+            if let Some(m) = message() { p { class: "error", "{m}" } }
         }
-        div { class: "row",
-            button { id: "signature-clear", onclick: move |_| pad.write().clear(), {tr.text("signature-clear")} }
-            button { id: "signature-save", class: "primary", onclick: save, {tr.text("signature-save")} }
-        }
-        if let Some(m) = message() { p { class: "error", "{m}" } }
     }
 }

@@ -55,15 +55,22 @@ pub(super) fn DocumentsStep(open: OpenCase) -> Element {
                         {tr.text(if item.present.is_some() { "document-present" } else { "document-missing" })}
                     }
                     if let Some(doc) = &item.present { Thumbnail { sha: doc.thumbnail_sha256.clone(), full: doc.sha256.clone() } }
-                    PhotoInput {
-                        input_id: format!("capture-{}", item.kind.code()) + &item.member.as_ref().map(|m| format!("-{}", m.as_str())).unwrap_or_default(),
-                        case: open.case.id.clone(),
-                        kind: item.kind,
-                        member: item.member.clone(),
-                        request: Some(request.id.clone()),
+                    // After submission a document is added only in an information round
+                    // (shared::history): the server refuses it otherwise.
+                    if may_add {
+                        PhotoInput {
+                            input_id: format!("capture-{}", item.kind.code()) + &item.member.as_ref().map(|m| format!("-{}", m.as_str())).unwrap_or_default(),
+                            case: open.case.id.clone(),
+                            kind: item.kind,
+                            member: item.member.clone(),
+                            request: Some(request.id.clone()),
+                        }
                     }
                 }
             }
+        }
+        if !may_add {
+            p { class: "hint", id: "documents-frozen", {tr.text("documents-frozen")} }
         }
         if !extra.is_empty() || may_add {
             h3 { {tr.text("documents-other")} }

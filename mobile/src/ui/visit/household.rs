@@ -35,6 +35,7 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
     // The member's problems, beside the field they concern; what was typed stays.
     let mut member_errors = use_signal(Vec::<validate::ValidationError>::new);
     let mut failure = use_signal(Vec::<String>::new);
+    let mut birth_unreadable = use_signal(|| false);
     // Back to an empty form for a new member.
     let mut reset = move || {
         editing.set(None);
@@ -43,6 +44,7 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
         }
         member_errors.set(Vec::new());
         failure.set(Vec::new());
+        birth_unreadable.set(false);
     };
     let id = open.case.id.clone();
     let stored = open.case.clone();
@@ -71,11 +73,9 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
             found.extend(validate::civil_id_repeated(&stored, &m, today()));
             let unreadable_date = !birth().trim().is_empty() && m.birth_date.is_none();
             member_errors.set(found.clone());
-            failure.set(if unreadable_date {
-                vec![texts.get((ctx.lang)()).text("error-date-unreadable")]
-            } else {
-                Vec::new()
-            });
+            // A date it cannot read is said beside the date, and what was typed stays.
+            birth_unreadable.set(unreadable_date);
+            failure.set(Vec::new());
             if !found.is_empty() || unreadable_date {
                 return;
             }
@@ -176,7 +176,8 @@ pub(super) fn HouseholdStep(open: OpenCase) -> Element {
         }
         Field { id: "member-phone", label: tr.text("field-phone"), value: phone(), error: error_at("phone"), ltr: true, numeric: true,
             oninput: move |v| phone.set(v) }
-        Field { id: "member-birth", label: tr.text("member-birth-date"), value: birth(), error: error_at("birth_date"), ltr: true, oninput: move |v| birth.set(v) }
+        Field { id: "member-birth", label: tr.text("member-birth-date"), value: birth(), error: if birth_unreadable() { Some(tr.text("error-date-unreadable")) } else { error_at("birth_date") },
+            ltr: true, oninput: move |v| birth.set(v) }
         if !correcting_head { label { {tr.text("member-relation")}
             select { id: "member-relation",
                 onchange: move |e| if let Some(r) = Relation::from_code(&e.value()) { relation.set(r) },

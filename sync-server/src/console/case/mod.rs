@@ -23,8 +23,8 @@ mod requests;
 mod sections;
 
 pub use actions::{AnswerForm, ResolveForm, answer_referral, resolve};
-use requests::requests_section;
 pub use requests::{DecideForm, decide};
+use requests::{RefusedDecision, requests_section};
 use sections::*;
 
 use super::{
@@ -81,14 +81,44 @@ pub async fn view(
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, ConsoleError> {
-    let mut doc = load(&state, &cx, &id).await?;
+    page(&state, &cx, &id, &notice, None).await
+}
+
+/// The case's page; with `refused`, the decision form comes back as it was typed, with the
+/// reason it was refused beside the field it concerns (answered 422).
+async fn page(
+    state: &AppState,
+    cx: &Console,
+    id: &str,
+    notice: &Notice,
+    refused: Option<&RefusedDecision>,
+) -> Result<Response, ConsoleError> {
+    let mut doc = load(state, cx, id).await?;
     let (case, _) = doc
         .read_with_conflicts()
         .map_err(|_| ConsoleError::failed())?;
     let conflicts = doc.conflicts().unwrap_or_default();
     let states = workflow::derive(&case);
     let sla = policy::sla(state.storage.as_ref()).await;
-    let names = Names::load(&state).await?;
+    let names = Names::load(state).await?;
+    // Which of its photos have arrived (a device may not have sent them yet).
+    let scope = cx.scope();
+    let mut present = Photos::new();
+    for sha in case
+        .documents
+        .iter()
+        .flat_map(|d| [&d.sha256, &d.thumbnail_sha256])
+        .filter(|s| !s.is_empty())
+    {
+        if state
+            .storage
+            .blob_in_scope(sha, &scope)
+            .await
+            .unwrap_or(false)
+        {
+            present.insert(sha.clone());
+        }
+    }
     let t = &cx.t;
     let title = format!(
         "{} · {}",
@@ -98,22 +128,26 @@ pub async fn view(
     let body = html! {
         @if let Some(k) = notice_key(&notice.error) { p.error role="alert" { (t.text(k)) } }
         @if let Some(k) = notice_key(&notice.done) { p.done role="status" { (t.text(k)) } }
-        (requests_section(&cx, &names, &case, &states, &sla))
-        @if !conflicts.is_empty() { (conflicts_section(&cx, &names, &case, &conflicts)) }
-        (household_section(&cx, &names, &case))
-        (documents_section(&cx, &case))
-        (visits_section(&cx, &names, &case))
-        (timeline_section(&cx, &names, &case, &states))
-        (referrals_section(&cx, &names, &case))
-        (contacts_section(&cx, &case))
-        (services_section(&cx, &case))
-        (surveys_section(&cx, &case))
+        (requests_section(cx, &names, &case, &states, &sla, &present, refused))
+        @if !conflicts.is_empty() { (conflicts_section(cx, &names, &case, &conflicts)) }
+        (household_section(cx, &names, &case))
+        (documents_section(cx, &case, &present))
+        (visits_section(cx, &names, &case))
+        (timeline_section(cx, &names, &case, &states))
+        (referrals_section(cx, &names, &case))
+        (contacts_section(cx, &case))
+        (services_section(cx, &case))
+        (surveys_section(cx, &case))
     };
     let heading = html! {
         (reference(case.reference.as_str()))
         @if let Some(h) = case.head() { " · " (typed(name(cx.lang, h))) }
     };
-    Ok(layout_with_heading(&cx, "queue", &title, heading, body).into_response())
+    let page = layout_with_heading(cx, "queue", &title, heading, body);
+    Ok(match refused {
+        Some(_) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+        None => page.into_response(),
+    })
 }
 
 /// Applies `edit` to the stored case as the signed-in user, through the same checks as a

@@ -5,7 +5,7 @@ use super::*;
 
 use mandoob_shared::ids::{BadAmount, Fils, parse_kwd};
 use mandoob_shared::model::Grant;
-use mandoob_shared::workflow::InfoRound;
+use mandoob_shared::workflow::{InfoRound, Refusal};
 
 use crate::service::audit;
 
@@ -15,6 +15,8 @@ pub(super) fn requests_section(
     case: &CaseFile,
     states: &[RequestState],
     sla: &SlaPolicy,
+    present: &Photos,
+    refused: Option<&RefusedDecision>,
 ) -> Markup {
     let t = &cx.t;
     let may_decide = access::may_decide(cx.role());
@@ -47,42 +49,87 @@ pub(super) fn requests_section(
                                 " · " (when(decl.signed_at.millis()))
                                 @if let Some(sig) = case.documents.iter().find(|d| d.id == decl.signature) {
                                     br;
-                                    img.signature src=(format!("/console/blobs/{}", sig.sha256)) alt=(t.text("document-kind-signature"));
+                                    (photo(cx, present, &sig.sha256, &t.text("document-kind-signature"), "signature"))
                                 }
                             }
                         }
                     }
                     @if !s.rounds.is_empty() { (rounds_list(cx, names, &s.rounds)) }
                     @if may_decide && s.status == workflow::RequestStatus::AwaitingDecision {
-                        form.decide method="post" action=(format!("/console/cases/{}/decide", case.id.as_str())) {
-                            (csrf_field(cx))
-                            input type="hidden" name="request" value=(r.id.as_str());
-                            @if open_referrals > 0 {
-                                p.warning role="note" { (t.text_count("console-referral-open", "count", open_referrals as u64)) " " a href="#referrals" { (t.text("console-see-referrals")) } }
-                            }
-                            fieldset {
-                                legend { (t.text("console-decide")) }
-                                // Nothing chosen in advance: the committee decides.
-                                label { input type="radio" name="outcome" value="accepted" required; " " (t.text("console-accept")) }
-                                label { input type="radio" name="outcome" value="rejected" required; " " (t.text("console-reject")) }
-                                label { input type="radio" name="outcome" value="info-requested" required; " " (t.text("console-ask-info")) }
-                            }
-                            fieldset.grant {
-                                legend { (t.text("console-grant-legend")) }
-                                p.hint { (t.text("console-grant-hint")) }
-                                label { (t.text("console-granted-amount"))
-                                    input type="text" name="granted" inputmode="decimal" dir="ltr" autocomplete="off"
-                                        placeholder=(r.amount.map(|a| kwd(a.0)).unwrap_or_default());
-                                }
-                                label { (t.text("console-granted-in-kind")) textarea name="in_kind" rows="2" dir="auto" {} }
-                            }
-                            label { (t.text("console-reason-label")) textarea name="reason" rows="3" dir="auto" {} }
-                            button type="submit" { (t.text("console-record-decision")) }
-                        }
+                        (decision_form(cx, case, r, open_referrals, refused.filter(|f| f.form.request == r.id.as_str())))
                     }
                 }
             }
             @if case.requests.is_empty() { p.empty { (t.text("console-nothing")) } }
+        }
+    }
+}
+
+/// A decision the console refused, as it was typed: the form comes back with it.
+pub(super) struct RefusedDecision {
+    pub form: DecideForm,
+    /// The message key, shown beside `field`.
+    pub key: String,
+    pub field: DecisionField,
+}
+
+/// Where a refusal is shown in the decision form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DecisionField {
+    Outcome,
+    Granted,
+    Reason,
+}
+
+/// The committee's decision form for one request awaiting it; `typed` fills it back after a
+/// refusal.
+fn decision_form(
+    cx: &Console,
+    case: &CaseFile,
+    r: &mandoob_shared::model::SupportRequest,
+    open_referrals: usize,
+    typed_back: Option<&RefusedDecision>,
+) -> Markup {
+    let t = &cx.t;
+    let form = typed_back.map(|f| &f.form);
+    let outcome = form.map(|f| f.outcome.as_str()).unwrap_or("");
+    let error_at = |field: DecisionField| {
+        typed_back
+            .filter(|f| f.field == field)
+            .map(|f| html! { span.field-error role="alert" { (t.text(&f.key)) } })
+    };
+    html! {
+        form.decide method="post" action=(format!("/console/cases/{}/decide", case.id.as_str())) {
+            (csrf_field(cx))
+            input type="hidden" name="request" value=(r.id.as_str());
+            @if open_referrals > 0 {
+                p.warning role="note" { (t.text_count("console-referral-open", "count", open_referrals as u64)) " " a href="#referrals" { (t.text("console-see-referrals")) } }
+            }
+            fieldset {
+                legend { (t.text("console-decide")) }
+                // Nothing chosen in advance: the committee decides.
+                @for (value, key) in [("accepted", "console-accept"), ("rejected", "console-reject"), ("info-requested", "console-ask-info")] {
+                    label { input type="radio" name="outcome" value=(value) required checked[outcome == value]; " " (t.text(key)) }
+                }
+                @if let Some(e) = error_at(DecisionField::Outcome) { (e) }
+            }
+            fieldset.grant {
+                legend { (t.text("console-grant-legend")) }
+                p.hint { (t.text("console-grant-hint")) }
+                label { (t.text("console-granted-amount"))
+                    input type="text" name="granted" inputmode="decimal" dir="ltr" autocomplete="off"
+                        aria-invalid=[error_at(DecisionField::Granted).map(|_| "true")]
+                        value=(form.map(|f| f.granted.as_str()).unwrap_or(""))
+                        placeholder=(r.amount.map(|a| kwd(a.0)).unwrap_or_default());
+                    @if let Some(e) = error_at(DecisionField::Granted) { (e) }
+                }
+                label { (t.text("console-granted-in-kind")) textarea name="in_kind" rows="2" dir="auto" { (form.map(|f| f.in_kind.as_str()).unwrap_or("")) } }
+            }
+            label { (t.text("console-reason-label"))
+                textarea name="reason" rows="3" dir="auto" { (form.map(|f| f.reason.as_str()).unwrap_or("")) }
+                @if let Some(e) = error_at(DecisionField::Reason) { (e) }
+            }
+            button type="submit" { (t.text("console-record-decision")) }
         }
     }
 }
@@ -182,20 +229,25 @@ pub async fn decide(
     // Ids checked before they go into a location.
     let ids_valid =
         mandoob_shared::schema::is_uuid(&id) && mandoob_shared::schema::is_uuid(&form.request);
+    // A refused decision comes back as it was typed, the reason beside its field.
+    let refuse = async |form: DecideForm, key: &str, field: DecisionField| {
+        let refused = RefusedDecision {
+            form,
+            key: key.to_owned(),
+            field,
+        };
+        page(&state, &cx, &id, &Notice::default(), Some(&refused)).await
+    };
     if form.outcome.trim().is_empty() && ids_valid {
-        return Ok(Redirect::to(&format!(
-            "/console/cases/{id}?error=console-choose-outcome#request-{}",
-            form.request
-        ))
-        .into_response());
+        return refuse(form, "console-choose-outcome", DecisionField::Outcome).await;
     }
     let Some((kind, request)) = form.parse() else {
         return Err(ConsoleError::bad_form());
     };
+    let request_id = form.request.clone();
     let back = |key: &str, field: &str| {
         Redirect::to(&format!(
-            "/console/cases/{id}?{field}={key}#request-{}",
-            form.request
+            "/console/cases/{id}?{field}={key}#request-{request_id}"
         ))
         .into_response()
     };
@@ -211,7 +263,7 @@ pub async fn decide(
     };
     let requested = case.request(&request).and_then(|r| r.amount);
     let Ok(grant) = form.grant(requested) else {
-        return Ok(back("console-granted-unreadable", "error"));
+        return refuse(form, "console-granted-unreadable", DecisionField::Granted).await;
     };
     let event = WorkflowEvent {
         id: EventId::generate(),
@@ -226,7 +278,16 @@ pub async fn decide(
     // The same rules as on every device: a decision needs a reason, and must apply to the
     // request's status (a request decided meanwhile is not decided twice).
     if let Err(refusal) = status.check(&event) {
-        return Ok(back(&refusal.label_key(), "error"));
+        return match refusal {
+            Refusal::ReasonRequired => {
+                refuse(form, &refusal.label_key(), DecisionField::Reason).await
+            }
+            Refusal::InvalidGrant => {
+                refuse(form, &refusal.label_key(), DecisionField::Granted).await
+            }
+            // Decided meanwhile, say: the form is no longer there to come back to.
+            _ => Ok(back(&refusal.label_key(), "error")),
+        };
     }
     let detail = audit::json(&audit::DecisionDetail {
         outcome: kind.code().to_owned(),

@@ -90,7 +90,22 @@ pub(super) fn household_section(cx: &Console, names: &Names, case: &CaseFile) ->
     }
 }
 
-pub(super) fn documents_section(cx: &Console, case: &CaseFile) -> Markup {
+/// A photo or signature on the case's page: the picture when the server has it, else a note
+/// that it has not arrived yet (never a broken image).
+pub(super) fn photo(cx: &Console, present: &Photos, sha: &str, alt: &str, class: &str) -> Markup {
+    html! {
+        @if present.contains(sha) {
+            img class=(class) src=(format!("/console/blobs/{sha}")) alt=(alt) loading="lazy";
+        } @else {
+            span.photo-missing role="img" aria-label=(alt) { (cx.t.text("console-photo-not-received")) }
+        }
+    }
+}
+
+/// The photos of a case the server holds (by sha-256).
+pub(super) type Photos = std::collections::HashSet<String>;
+
+pub(super) fn documents_section(cx: &Console, case: &CaseFile, present: &Photos) -> Markup {
     let t = &cx.t;
     html! {
         section #documents {
@@ -98,8 +113,13 @@ pub(super) fn documents_section(cx: &Console, case: &CaseFile) -> Markup {
             div.thumbs {
                 @for d in &case.documents {
                     figure {
-                        a href=(format!("/console/blobs/{}", d.sha256)) target="_blank" {
-                            img src=(format!("/console/blobs/{}", if d.thumbnail_sha256.is_empty() { &d.sha256 } else { &d.thumbnail_sha256 })) alt=(t.text(&d.kind.label_key())) loading="lazy";
+                        @let shown = if d.thumbnail_sha256.is_empty() { &d.sha256 } else { &d.thumbnail_sha256 };
+                        @if present.contains(&d.sha256) {
+                            a href=(format!("/console/blobs/{}", d.sha256)) target="_blank" {
+                                (photo(cx, present, shown, &t.text(&d.kind.label_key()), "thumb"))
+                            }
+                        } @else {
+                            (photo(cx, present, shown, &t.text(&d.kind.label_key()), "thumb"))
                         }
                         figcaption {
                             (t.text(&d.kind.label_key()))
