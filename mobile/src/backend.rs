@@ -14,6 +14,7 @@ use mandoob_engine::sync_client::{SyncClient, SyncError, session_of};
 use mandoob_shared::doc::FieldPath;
 use mandoob_shared::ids::{CaseId, Date, MemberId, RequestId};
 use mandoob_shared::model::{DocumentKind, Referral, ServiceRecord};
+use mandoob_shared::sync::ApiErrorCode;
 use mandoob_shared::workflow::EventKind;
 
 /// A failure the UI shows, in the representative's language where it can be translated.
@@ -24,12 +25,13 @@ pub enum AppError {
     /// The server cannot be reached (the detail is for the log, never shown).
     #[error("no connection to the server: {0}")]
     Offline(String),
-    /// The server refused the sign-in (a wrong username or password, a locked account).
-    #[error("the server refused the sign-in: {0}")]
-    SignInRefused(String),
-    /// The server answered with an error.
-    #[error("the server answered with an error: {0}")]
-    Server(String),
+    /// The server refused the sign-in: a wrong username or password, a locked account, too
+    /// many tries from here (its code says which; `None` from a server that gave none).
+    #[error("the server refused the sign-in: {0:?}")]
+    SignInRefused(Option<ApiErrorCode>),
+    /// The server answered with an error (its code, when it gave one; details in the log).
+    #[error("the server answered with an error: {0:?}")]
+    Server(Option<ApiErrorCode>),
     /// The server no longer accepts this device's token (revoked or signed out elsewhere).
     #[error("this device was signed out by the server")]
     Revoked,
@@ -43,7 +45,10 @@ impl From<SyncError> for AppError {
             SyncError::Unauthorized(_) => AppError::Revoked,
             SyncError::Engine(e) => AppError::Engine(e),
             SyncError::Offline(m) => AppError::Offline(m),
-            SyncError::Server(m) => AppError::Server(m),
+            SyncError::Server(said) => {
+                tracing::warn!(error = %said, "the server refused");
+                AppError::Server(said.code)
+            }
         }
     }
 }
@@ -120,7 +125,25 @@ impl Backend {
         let (client, login) = SyncClient::sign_in(server, username, password, device_name)
             .await
             .map_err(|e| match e {
-                SyncError::Unauthorized(m) => AppError::SignInRefused(m),
+                SyncError::Unauthorized(said) => {
+                    tracing::info!(error = %said, "sign-in refused");
+                    AppError::SignInRefused(said.code)
+                }
+                // A locked account, too many tries, a busy server: still a refused sign-in,
+                // said in its own words.
+                SyncError::Server(said)
+                    if matches!(
+                        said.code,
+                        Some(
+                            ApiErrorCode::AccountLocked
+                                | ApiErrorCode::SignInWait
+                                | ApiErrorCode::ServerBusy
+                        )
+                    ) =>
+                {
+                    tracing::info!(error = %said, "sign-in refused");
+                    AppError::SignInRefused(said.code)
+                }
                 other => AppError::from(other),
             })?;
         let credentials = Credentials {

@@ -20,7 +20,12 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
         .sign_in(&server.url(""), "rep-a", "not-the-password", "phone")
         .await;
     assert!(
-        matches!(wrong, Err(AppError::SignInRefused(ref m)) if m.contains("wrong username or password")),
+        matches!(
+            wrong,
+            Err(AppError::SignInRefused(Some(
+                mandoob_shared::sync::ApiErrorCode::SignInWrong
+            )))
+        ),
         "{wrong:?}"
     );
     assert!(backend.credentials().await?.is_none());

@@ -27,6 +27,49 @@ pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// The largest photo or signature a device may upload.
 pub const MAX_BLOB_BYTES: u64 = 32 * 1024 * 1024;
 
+crate::model::domain_enum!(
+    /// Why the server refused a request, as the device API answers it (`{"code": …,
+    /// "error": …}`): the app shows the code's message in the user's language
+    /// (`api-error-<code>`); the English `error` is for logs and people reading the wire.
+    ApiErrorCode, "api-error" {
+        /// A wrong username or password.
+        SignInWrong => "sign-in-wrong",
+        /// Too many failed sign-ins from this address: wait (`Retry-After`).
+        SignInWait => "sign-in-wait",
+        /// The account is locked after many failed sign-ins; an administrator lifts it.
+        AccountLocked => "account-locked",
+        /// The server is busy (checking other sign-ins): try again in a moment.
+        ServerBusy => "server-busy",
+        /// No device token, or one the server does not know (revoked, signed out).
+        NotSignedIn => "not-signed-in",
+        /// The app speaks an older or newer protocol: it must be updated.
+        UpdateRequired => "update-required",
+        /// The request is malformed (a bug or a modified app).
+        BadRequest => "bad-request",
+        /// A rule of the server refused it.
+        Refused => "refused",
+        NotFound => "not-found",
+        Conflict => "conflict",
+        /// Too large to accept.
+        TooLarge => "too-large",
+        /// Too many unfinished uploads or requests: later.
+        Quota => "quota",
+        /// The server failed; its log says why.
+        Internal => "internal",
+    }
+);
+
+/// The body of every error answer of the device API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A stable code (a [`ApiErrorCode`]; an older server may send none).
+    #[serde(default)]
+    pub code: String,
+    /// In English, for logs.
+    #[serde(default)]
+    pub error: String,
+}
+
 /// Encoded automerge bytes (a change, or a saved document).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

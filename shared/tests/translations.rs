@@ -57,6 +57,11 @@ fn every_code_has_a_message_in_every_language() {
     needed.extend(RequestStatus::ALL.iter().map(|c| c.label_key()));
     needed.extend(Refusal::ALL.iter().map(|c| c.label_key()));
     needed.extend(
+        mandoob_shared::sync::ApiErrorCode::ALL
+            .iter()
+            .map(|c| c.label_key()),
+    );
+    needed.extend(
         [
             "survey-reception",
             "survey-time-and-answers",

@@ -310,6 +310,33 @@ async fn garbage_and_unauthenticated_requests_get_clear_errors() -> anyhow::Resu
         .send()
         .await?;
     assert_eq!(resp.status(), 401);
+    // Every error carries a stable code the app translates (issue 16), beside its English.
+    let code = |body: &serde_json::Value| body["code"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(code(&resp.json().await?), "not-signed-in");
+    let resp = http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth("not-a-token")
+        .body("x")
+        .send()
+        .await?;
+    assert_eq!(code(&resp.json().await?), "not-signed-in");
+    // An app that speaks another protocol is told to update.
+    let old = mandoob_shared::sync::SyncRequest {
+        protocol: mandoob_shared::sync::PROTOCOL_VERSION + 1,
+        cursor: 0,
+        whole_after: None,
+        push: Vec::new(),
+        page: 10,
+        budget: None,
+    };
+    let resp = http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(rep_token(&rep))
+        .body(mandoob_shared::sync::encode(&old))
+        .send()
+        .await?;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(code(&resp.json().await?), "update-required");
     let resp = http
         .post(server.url("/api/v1/sync"))
         .bearer_auth(rep_token(&rep))
@@ -318,6 +345,7 @@ async fn garbage_and_unauthenticated_requests_get_clear_errors() -> anyhow::Resu
         .await?;
     assert_eq!(resp.status(), 400);
     let body: serde_json::Value = resp.json().await?;
+    assert_eq!(code(&body), "bad-request");
     assert!(
         body["error"]
             .as_str()
@@ -331,6 +359,7 @@ async fn garbage_and_unauthenticated_requests_get_clear_errors() -> anyhow::Resu
         .send()
         .await?;
     assert_eq!(resp.status(), 401);
+    assert_eq!(code(&resp.json().await?), "sign-in-wrong");
     let too_big = vec![0u8; 33 * 1024 * 1024];
     let resp = http
         .post(server.url("/api/v1/sync"))
@@ -340,6 +369,7 @@ async fn garbage_and_unauthenticated_requests_get_clear_errors() -> anyhow::Resu
         .await?;
     assert_eq!(resp.status(), 413);
     let body: serde_json::Value = resp.json().await?;
+    assert_eq!(code(&body), "too-large");
     assert!(
         body["error"]
             .as_str()

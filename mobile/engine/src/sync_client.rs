@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mandoob_shared::sync::{
-    self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncRequest, SyncResponse,
+    self as wire, ApiErrorBody, ApiErrorCode, Library, LoginRequest, LoginResponse, MissingBlobs,
+    SyncRequest, SyncResponse,
 };
 
 pub use transfer::{ANSWER_SECONDS, MAX_BUDGET, MIN_BUDGET, RETRIES, STALL_TIMEOUT};
@@ -19,17 +20,79 @@ use crate::commands::EngineApi;
 use crate::engine::{Engine, EngineError, Event, Session, SyncState};
 use crate::sync::SyncSummary;
 
-/// Sync failures, in words the representative can act on.
+/// Sync failures. What the representative is shown comes from the code (the app translates
+/// it); the details are for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("no connection to the server: {0}")]
     Offline(String),
     #[error("the server refused the sign-in or this device: {0}")]
-    Unauthorized(String),
+    Unauthorized(ServerError),
     #[error("the server answered with an error: {0}")]
-    Server(String),
+    Server(ServerError),
     #[error(transparent)]
     Engine(#[from] EngineError),
+}
+
+impl SyncError {
+    /// The server's code for the refusal, when it gave one.
+    pub fn code(&self) -> Option<ApiErrorCode> {
+        match self {
+            SyncError::Unauthorized(e) | SyncError::Server(e) => e.code,
+            _ => None,
+        }
+    }
+
+    /// The message key of this failure for the person (`SyncState::Error` carries it).
+    pub fn message_key(&self) -> String {
+        match self {
+            SyncError::Offline(_) => "error-offline".into(),
+            SyncError::Engine(_) => "error-storage".into(),
+            SyncError::Unauthorized(e) | SyncError::Server(e) => e
+                .code
+                .map(|c| c.label_key())
+                .unwrap_or_else(|| "error-server".into()),
+        }
+    }
+}
+
+/// What the server said when it refused: its code ([`ApiErrorCode`]) and, for the log, the
+/// status and its English message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    pub code: Option<ApiErrorCode>,
+    pub detail: String,
+}
+
+impl ServerError {
+    /// A failure found on this side (an answer that does not decode, too large).
+    pub fn local(detail: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// The error answer with `status` and `body` (`{"code", "error"}`).
+    pub fn of_answer(status: reqwest::StatusCode, body: &[u8]) -> Self {
+        let said: ApiErrorBody = serde_json::from_slice(body).unwrap_or(ApiErrorBody {
+            code: String::new(),
+            error: "no details".into(),
+        });
+        Self {
+            code: ApiErrorCode::from_code(&said.code),
+            detail: format!("{status}: {}", said.error),
+        }
+    }
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{} ({})", self.detail, code.code()),
+            None => f.write_str(&self.detail),
+        }
+    }
 }
 
 /// A signed-in connection to the server.
@@ -95,20 +158,17 @@ fn http() -> reqwest::Client {
 
 /// The response if it succeeded; otherwise the server's message as the right error.
 async fn checked(resp: reqwest::Response) -> Result<reqwest::Response, SyncError> {
-    if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(SyncError::Unauthorized(error_text(resp).await));
-    }
-    if !resp.status().is_success() {
-        return Err(SyncError::Server(error_text(resp).await));
-    }
-    Ok(resp)
-}
-
-async fn error_text(resp: reqwest::Response) -> String {
     let status = resp.status();
-    let body: serde_json::Value = resp.json().await.unwrap_or_default();
-    let message = body["error"].as_str().unwrap_or("no details").to_owned();
-    format!("{status}: {message}")
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let body = resp.bytes().await.unwrap_or_default();
+    let said = ServerError::of_answer(status, &body);
+    Err(if status == reqwest::StatusCode::UNAUTHORIZED {
+        SyncError::Unauthorized(said)
+    } else {
+        SyncError::Server(said)
+    })
 }
 
 impl SyncClient {
@@ -225,7 +285,7 @@ impl SyncClient {
         let login: LoginResponse = resp
             .json()
             .await
-            .map_err(|e| SyncError::Server(e.to_string()))?;
+            .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
         Ok((Self::new(base, &login.token), login))
     }
 
@@ -263,8 +323,8 @@ impl SyncClient {
                     backoff.reset();
                     self.link.went_through();
                     let size = a.body.len() as u64;
-                    let response =
-                        wire::decode(&a.body).map_err(|e| SyncError::Server(e.to_string()))?;
+                    let response = wire::decode(&a.body)
+                        .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
                     return Ok((response, size));
                 }
                 Err(e) => {
@@ -313,7 +373,10 @@ impl SyncClient {
             .announce(Event::SyncState(match &result {
                 Ok(_) => SyncState::UpToDate,
                 Err(SyncError::Offline(_)) => SyncState::Offline,
-                Err(e) => SyncState::Error(e.to_string()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync failed");
+                    SyncState::Error(e.message_key())
+                }
             }))
             .await?;
         result
@@ -368,8 +431,8 @@ impl SyncClient {
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
         self.count(0, bytes.len());
-        let library: Library =
-            serde_json::from_slice(&bytes).map_err(|e| SyncError::Server(e.to_string()))?;
+        let library: Library = serde_json::from_slice(&bytes)
+            .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
         engine.save_library(library).await?;
         Ok(())
     }
@@ -403,7 +466,7 @@ impl SyncClient {
         let missing: MissingBlobs = resp
             .json()
             .await
-            .map_err(|e| SyncError::Server(e.to_string()))?;
+            .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
         let mut uploaded = 0;
         for sha in &pending {
             if missing.sha256.contains(sha) {
@@ -564,7 +627,7 @@ impl SyncClient {
         let missing: MissingBlobs = resp
             .json()
             .await
-            .map_err(|e| SyncError::Server(e.to_string()))?;
+            .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
         self.count(0, 0);
         Ok(missing.sha256)
     }
@@ -578,9 +641,9 @@ impl SyncClient {
         limit: u64,
     ) -> Result<Vec<u8>, SyncError> {
         if !mandoob_shared::schema::is_sha256(sha256) {
-            return Err(SyncError::Server(format!(
+            return Err(SyncError::Server(ServerError::local(format!(
                 "{sha256:?} is not a photo's name"
-            )));
+            ))));
         }
         let http = self
             .http

@@ -28,6 +28,7 @@ use mandoob_engine::engine::{EngineError, Event, SyncState};
 use mandoob_shared::catalog::RequestCatalog;
 use mandoob_shared::i18n::{Lang, Translator};
 use mandoob_shared::ids::*;
+use mandoob_shared::sync::ApiErrorCode;
 use mandoob_shared::workflow;
 
 use crate::backend::{AppError, Backend};
@@ -102,17 +103,22 @@ fn engine_error_text(tr: &Translator, e: &AppError) -> Vec<String> {
         AppError::Engine(EngineError::Frozen(_)) => vec![tr.text("error-frozen")],
         AppError::Engine(EngineError::TooLarge(_)) => vec![tr.text("error-too-large")],
         AppError::Revoked => vec![tr.text("revoked-message")],
-        other => vec![tr.text(app_error_key(other))],
+        other => vec![tr.text(&app_error_key(other))],
     }
 }
 
 /// The message key of an error a person sees: every error has one, so no English sentence
 /// from a library, the engine or the server reaches the screen (the details go to the log).
-pub(crate) fn app_error_key(e: &AppError) -> &'static str {
-    match e {
+pub(crate) fn app_error_key(e: &AppError) -> String {
+    // What the server said, by its code (`api-error-*`), else in general terms.
+    let server = |code: &Option<ApiErrorCode>, general: &str| {
+        code.map(|c| c.label_key())
+            .unwrap_or_else(|| general.to_owned())
+    };
+    let key = match e {
+        AppError::SignInRefused(code) => return server(code, "error-sign-in-refused"),
+        AppError::Server(code) => return server(code, "error-server"),
         AppError::Offline(_) => "error-offline",
-        AppError::SignInRefused(_) => "error-sign-in-refused",
-        AppError::Server(_) => "error-server",
         AppError::Revoked => "revoked-message",
         AppError::NotSignedIn => "error-not-signed-in",
         AppError::Engine(e) => match e {
@@ -125,7 +131,8 @@ pub(crate) fn app_error_key(e: &AppError) -> &'static str {
             EngineError::Invalid(_) | EngineError::Refused(_) => "error-invalid",
             EngineError::Storage(_) => "error-storage",
         },
-    }
+    };
+    key.to_owned()
 }
 
 /// The message key of a photo the capture pipeline refused (`CaptureError::code`).
@@ -244,9 +251,13 @@ pub fn App() -> Element {
                 if screen != Screen::SignIn {
                     SyncBadge {}
                 }
+                // The other language's name, in that language (marked as such for readers
+                // and the browser).
                 button {
                     class: "lang",
                     id: "lang",
+                    lang: if lang == Lang::Ar { "en" } else { "ar" },
+                    dir: if lang == Lang::Ar { "ltr" } else { "rtl" },
                     onclick: move |_| {
                         let mut l = ctx.lang;
                         let next = if l() == Lang::Ar { Lang::En } else { Lang::Ar };
@@ -305,7 +316,7 @@ async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
             if ctx.sync.read().state == SyncState::Syncing =>
         {
             tracing::warn!(error = %e, "sync failed");
-            ctx.sync.write().state = SyncState::Error(app_error_key(&e).to_owned());
+            ctx.sync.write().state = SyncState::Error(app_error_key(&e));
         }
         _ => {}
     }
@@ -323,8 +334,8 @@ mod error_tests {
     fn every_error_is_a_translated_message() {
         let errors = [
             AppError::Offline("error sending request for url (http://x)".into()),
-            AppError::SignInRefused("401 Unauthorized: wrong username or password".into()),
-            AppError::Server("500 Internal Server Error".into()),
+            AppError::SignInRefused(None),
+            AppError::Server(None),
             AppError::Revoked,
             AppError::NotSignedIn,
             AppError::Engine(EngineError::NoSession),
@@ -348,9 +359,15 @@ mod error_tests {
             let keys = errors
                 .iter()
                 .map(app_error_key)
-                .chain(codes.iter().map(|c| photo_problem_key(c)));
+                .chain(codes.iter().map(|c| photo_problem_key(c).to_owned()))
+                .chain(ApiErrorCode::ALL.iter().flat_map(|c| {
+                    [
+                        app_error_key(&AppError::Server(Some(*c))),
+                        app_error_key(&AppError::SignInRefused(Some(*c))),
+                    ]
+                }));
             for key in keys {
-                assert!(tr.has(key), "{key} in {lang:?}");
+                assert!(tr.has(&key), "{key} in {lang:?}");
             }
             for e in &errors {
                 let shown = engine_error_text(tr, e).join(" ");

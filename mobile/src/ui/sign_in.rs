@@ -46,7 +46,7 @@ pub(super) fn SignIn() -> Element {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "sign-in failed");
-                    error.set(Some(app_error_key(&e).to_owned()));
+                    error.set(Some(app_error_key(&e)));
                 }
             }
         }

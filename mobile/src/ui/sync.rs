@@ -66,7 +66,7 @@ pub(super) fn SyncScreen() -> Element {
             if let SyncState::Error(reason) = &view.state {
                 // A message key from the app; anything else (an engine's English detail) is
                 // not shown as such.
-                p { class: "error", role: "alert", {tr.text(if reason.starts_with("error-") { reason } else { "error-server" })} }
+                p { class: "error", role: "alert", {tr.text(if (reason.starts_with("error-") || reason.starts_with("api-error-")) && tr.has(reason) { reason } else { "error-server" })} }
             }
             p { match view.last_sync { Some(t) => tr.text_with("sync-last", &[("at", &t.get().with_timezone(&workflow::kuwait_offset()).format("%Y-%m-%d %H:%M").to_string())]), None => tr.text("sync-never") } }
             p { id: "pending-changes", {tr.text_with("sync-pending-changes", &[("count", &view.pending_changes.to_string())])} }

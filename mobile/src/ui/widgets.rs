@@ -450,7 +450,7 @@ pub(super) fn PhotoInput(
                         Err(AppError::Engine(EngineError::Photo(reason))) => {
                             vec![(true, tr.text(photo_problem_key(&reason)))]
                         }
-                        Err(other) => vec![(true, tr.text(app_error_key(&other)))],
+                        Err(other) => vec![(true, tr.text(&app_error_key(&other)))],
                     }
                 }
             };

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use mandoob_shared::sync::{LoginRequest, LoginResponse};
+use mandoob_shared::sync::{ApiErrorCode, LoginRequest, LoginResponse};
 
 use super::ApiError;
 use crate::service::accounts::{SignIn, enrol_device, verify_sign_in};
@@ -19,11 +19,17 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let user = match verify_sign_in(&state, address, &req.username, &req.password).await? {
         SignIn::Ok(user) => user,
-        SignIn::Wrong => return Err(ApiError::Unauthorized("wrong username or password")),
+        SignIn::Wrong => {
+            return Err(ApiError::Unauthorized(
+                ApiErrorCode::SignInWrong,
+                "wrong username or password",
+            ));
+        }
         SignIn::Wait(wait) => {
             let seconds = wait.as_secs().max(1);
             return Err(ApiError::Later(
                 StatusCode::TOO_MANY_REQUESTS,
+                ApiErrorCode::SignInWait,
                 format!(
                     "too many failed sign-ins from this address; try again in {seconds} seconds"
                 ),
@@ -32,6 +38,7 @@ pub async fn login(
         }
         SignIn::Locked => {
             return Err(ApiError::Forbidden(
+                ApiErrorCode::AccountLocked,
                 "this account is locked after too many failed sign-ins; an administrator can unlock it"
                     .into(),
             ));
@@ -39,6 +46,7 @@ pub async fn login(
         SignIn::Busy => {
             return Err(ApiError::Later(
                 StatusCode::SERVICE_UNAVAILABLE,
+                ApiErrorCode::ServerBusy,
                 "the server is busy checking other sign-ins; try again in a moment".into(),
                 1,
             ));

@@ -22,6 +22,7 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 
 use mandoob_shared::access::{Scope, scope_of};
+use mandoob_shared::sync::ApiErrorCode;
 
 pub use error::ApiError;
 
@@ -60,12 +61,16 @@ impl FromRequestParts<AppState> for Authenticated {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized("sign in first (no bearer token)"))?;
+            .ok_or(ApiError::Unauthorized(
+                ApiErrorCode::NotSignedIn,
+                "sign in first (no bearer token)",
+            ))?;
         let session = state
             .storage
             .session(&crate::auth::token_hash(token.trim()))
             .await?
             .ok_or(ApiError::Unauthorized(
+                ApiErrorCode::NotSignedIn,
                 "this device is not signed in, or it was revoked",
             ))?;
         Ok(Self(session))

@@ -47,7 +47,7 @@ pub async fn sync(
         }
     })?;
     let req: SyncRequest = wire::decode(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    wire::check_version(req.protocol).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    wire::check_version(req.protocol).map_err(|e| ApiError::Outdated(e.to_string()))?;
     push::check_push_limits(&req.push).map_err(ApiError::TooLarge)?;
     let mut pushed = Vec::with_capacity(req.push.len());
     if !req.push.is_empty() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mandoob_shared::sync::DEFAULT_BUDGET;
 
-use super::SyncError;
+use super::{ServerError, SyncError};
 
 /// How long no byte may move, either way, before a request is given up as stalled (natively;
 /// see [`exchange`] for the web).
@@ -106,15 +106,14 @@ impl Answer {
         if self.status.is_success() {
             return Ok(self);
         }
-        let body: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
-        let message = body["error"].as_str().unwrap_or("no details");
-        let text = format!("{}: {message}", self.status);
+        let said = ServerError::of_answer(self.status, &self.body);
         Err(match self.status {
-            S::UNAUTHORIZED => SyncError::Unauthorized(text),
-            S::BAD_GATEWAY | S::SERVICE_UNAVAILABLE | S::GATEWAY_TIMEOUT => {
-                SyncError::Offline(text)
+            S::UNAUTHORIZED => SyncError::Unauthorized(said),
+            // A gateway or a server that is down, not ours answering: as good as no connection.
+            S::BAD_GATEWAY | S::SERVICE_UNAVAILABLE | S::GATEWAY_TIMEOUT if said.code.is_none() => {
+                SyncError::Offline(said.detail)
             }
-            _ => SyncError::Server(text),
+            _ => SyncError::Server(said),
         })
     }
 
@@ -132,7 +131,9 @@ fn offline(e: reqwest::Error) -> SyncError {
 }
 
 fn too_large(limit: u64) -> SyncError {
-    SyncError::Server(format!("the server sent more than {limit} bytes"))
+    SyncError::Server(ServerError::local(format!(
+        "the server sent more than {limit} bytes"
+    )))
 }
 
 /// What one exchange needs besides the request.
