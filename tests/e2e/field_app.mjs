@@ -117,6 +117,26 @@ try {
   await step('member-add');
   await page.waitForFunction(() => document.querySelector('.members').innerText.includes('مطر'));
   if ((await page.$$('.members li')).length !== 2) throw new Error('a correction added a member');
+  // A member added by mistake: a birth date it cannot read is said beside the date, with
+  // what was typed kept; then the member is stored and removed again.
+  await page.fill('#member-name', 'عضو أضيف بالخطأ');
+  await page.selectOption('#member-relation', 'son');
+  await page.fill('#member-birth', 'أمس');
+  await step('member-add');
+  await page.waitForSelector('#member-birth-error');
+  if ((await page.inputValue('#member-birth')) !== 'أمس'
+    || (await page.inputValue('#member-name')) !== 'عضو أضيف بالخطأ') {
+    throw new Error('an unreadable birth date lost the form');
+  }
+  if ((await page.$$('.members li')).length !== 2) throw new Error('a member with an unreadable date was stored');
+  await page.fill('#member-birth', '');
+  await step('member-add');
+  await page.waitForFunction(() => document.querySelectorAll('.members li').length === 3);
+  if (await page.$('#member-0-remove')) throw new Error('the head is offered for removal');
+  await step('member-2-remove');
+  await page.waitForFunction(() => document.querySelectorAll('.members li').length === 2);
+  if ((await page.textContent('.members')).includes('بالخطأ')) throw new Error('the removed member stayed');
+  if (!(await page.textContent('.members')).includes('مطر')) throw new Error('a removal took another member');
   // The head's details corrected in place: a mistyped phone is refused beside the field with
   // the form kept as typed; the correction is then stored.
   await step('member-0-edit');
@@ -173,7 +193,16 @@ try {
   await page.fill('#income-amount', '275');
   await step('income-add');
   await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('275.000 د.ك') && !document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('250.000 د.ك'));
-  // A line typed by mistake is removed.
+  // A line typed by mistake is removed, income and expense alike.
+  await page.selectOption('#income-kind', 'pension');
+  await page.fill('#income-amount', '333');
+  await step('income-add');
+  await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('333.000 د.ك'));
+  await step('income-1-remove');
+  await page.waitForFunction(() => !document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('333.000 د.ك'));
+  if (!(await page.evaluate(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('275.000 د.ك')))) {
+    throw new Error('removing a line took another');
+  }
   await page.fill('#expense-amount', '999');
   await step('expense-add');
   await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('999.000 د.ك'));
@@ -238,6 +267,11 @@ try {
   await step('survey-start');
   await page.waitForSelector('#survey-submit');
   await shot('ar-10-survey');
+  // Sent with no answer at all: refused in words, nothing counted.
+  await step('survey-submit');
+  await page.waitForSelector('#survey-error');
+  if (await page.$('#survey-thanks')) throw new Error('an empty survey was accepted');
+  await shot('ar-10a-survey-empty');
   // The family answers: a face for each question, then send.
   for (const q of ['survey-reception', 'survey-time-and-answers', 'survey-clarity', 'survey-speed', 'survey-overall']) {
     await page.click(`#${q}-5`);
@@ -274,14 +308,31 @@ try {
   await shot('en-03c-head-refused');
   await step('member-cancel');
   await page.waitForFunction(() => document.querySelector('#member-phone').value === '');
+  await page.fill('#member-name', 'Noura');
+  await page.fill('#member-civil-id', '12345');
+  await step('member-add');
+  await page.waitForSelector('#member-civil-id-error');
+  await shot('en-03b-member-refused');
+  await page.fill('#member-name', '');
+  await page.fill('#member-civil-id', '');
+  await step('step-welcome');
+  await page.waitForSelector('#visit-started');
+  await shot('en-04a-visit');
   await step('tab-services');
   await step('survey-start');
   await page.waitForSelector('#survey-submit');
   await shot('en-10-survey');
+  await step('survey-submit');
+  await page.waitForSelector('#survey-error');
+  await shot('en-10a-survey-empty');
   await step('nav-sync');
   await shot('en-08-sync');
   await step('nav-register');
   await shot('en-03-register');
+  await page.fill('#name-ar', 'أسرة أخرى');
+  await page.fill('#civil-id', env('CIVIL_ID'));
+  await page.waitForSelector('#duplicate-warning .civil-id-held');
+  await shot('en-03-duplicate-warning');
   await step('lang');
   await step('nav-cases');
   await page.waitForSelector('.case-row');

@@ -79,3 +79,122 @@ export const bidiProblems = (page) => page.evaluate(() => {
   }
   return problems;
 });
+
+/** What a person would see wrong in the words on the page (issue 16):
+ *  - text that overflows its box (a word running out of its element, or cut by `overflow`);
+ *  - in the Arabic UI, a Latin word that is not data (data is marked: `bdi`, `dir="ltr"`,
+ *    `dir="auto"`, `translate="no"`, inputs);
+ *  - a Fluent key shown raw, or a placeable left unfilled (`keys`: every message id);
+ *  - a character no font on the machine can draw (it would show as an empty box).
+ *  `lang`: the UI's language. */
+export const textProblems = (page, lang, keys) => page.evaluate(({ lang, keys }) => {
+  const problems = [];
+  const keySet = new Set(keys);
+  const visible = (e) => {
+    const r = e.getBoundingClientRect();
+    const s = getComputedStyle(e);
+    return r.width > 0.5 && r.height > 0.5 && s.visibility !== 'hidden' && s.display !== 'none'
+      && parseFloat(s.opacity) > 0.01;
+  };
+  // Data, or words marked as another language (the other language's name on its switch).
+  const isData = (e) => !!e.closest('bdi, [dir="ltr"], [dir="auto"], [translate="no"], input, textarea, code, script, style')
+    || (e.closest('[lang]')?.getAttribute('lang') ?? lang) !== lang;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) {
+    const n = walker.currentNode;
+    if (!n.textContent.trim() || !n.parentElement || !visible(n.parentElement)) continue;
+    if (n.parentElement.closest('script, style, noscript, option, svg title')) continue;
+    texts.push(n);
+  }
+  const clean = (s) => s.replace(/[\u2066-\u2069\u200e\u200f\u061c]/g, '');
+  const overflow = [];
+  const latin = [];
+  const raw = [];
+  const chars = new Map();
+  for (const n of texts) {
+    const el = n.parentElement;
+    const text = clean(n.textContent).trim();
+    // Overflow: the text's boxes beyond its element's box, or its element cut short.
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const box = el.getBoundingClientRect();
+    for (const r of range.getClientRects()) {
+      if (r.width < 0.5) continue;
+      if (r.right > box.right + 1.5 || r.left < box.left - 1.5) {
+        overflow.push(`"${text.slice(0, 40)}" runs out of its ${el.tagName.toLowerCase()} (${Math.round(r.left)}..${Math.round(r.right)} in ${Math.round(box.left)}..${Math.round(box.right)})`);
+        break;
+      }
+    }
+    const s = getComputedStyle(el);
+    if ((s.overflowX !== 'visible' || s.textOverflow === 'ellipsis') && el.scrollWidth > el.clientWidth + 1
+      && el.tagName !== 'TEXTAREA') {
+      overflow.push(`"${text.slice(0, 40)}" is cut in its ${el.tagName.toLowerCase()} (${el.scrollWidth} px in ${el.clientWidth})`);
+    }
+    if (lang === 'ar' && !isData(el)) {
+      // A message's placeables (Fluent isolates each between FSI and PDI) are data: a name,
+      // a reference, a username.
+      const words = n.textContent.replace(/[\u2066-\u2068][^\u2069]*\u2069/g, '').match(/[A-Za-z]{2,}/g);
+      if (words) latin.push(`"${words.join(' ')}" in "${text.slice(0, 50)}"`);
+    }
+    if (keySet.has(text) || text.split(/\s+/).some((w) => keySet.has(w.replace(/[.,:;!?()]/g, '')) && /-/.test(w))) {
+      raw.push(`"${text.slice(0, 50)}"`);
+    }
+    if (/\{\s*\$|\$[a-z_]+\b/.test(text)) raw.push(`an unfilled placeable in "${text.slice(0, 50)}"`);
+    const font = `${s.fontStyle} ${s.fontWeight} 32px ${s.fontFamily}`;
+    for (const ch of text) {
+      if (/\s|\p{Cf}/u.test(ch)) continue;
+      if (!chars.has(font)) chars.set(font, new Set());
+      chars.get(font).add(ch);
+    }
+  }
+  // Attributes people read too.
+  for (const e of document.querySelectorAll('[title], [placeholder], [aria-label], [alt]')) {
+    for (const a of ['title', 'placeholder', 'aria-label', 'alt']) {
+      const v = (e.getAttribute(a) || '').trim();
+      if (v && keySet.has(v)) raw.push(`${a}="${v}"`);
+    }
+  }
+  // An empty box: a character drawn exactly like one that no font has (U+0378 is unassigned).
+  const canvas = document.createElement('canvas');
+  canvas.width = 48; canvas.height = 48;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const draw = (font, ch) => {
+    g.clearRect(0, 0, 48, 48);
+    g.font = font;
+    g.fillStyle = '#000';
+    g.textBaseline = 'middle';
+    g.fillText(ch, 4, 24);
+    return `${Math.round(g.measureText(ch).width * 10)}:${g.getImageData(0, 0, 48, 48).data.join(',')}`;
+  };
+  const boxes = [];
+  for (const [font, set] of chars) {
+    const tofu = draw(font, '\u0378');
+    // The check itself must see an empty box where there is one, and letters where they are.
+    if (draw(font, '\u0379') !== tofu || draw(font, 'ب') === tofu) {
+      problems.push(`the empty-box check does not work with the font ${font}`);
+      continue;
+    }
+    for (const ch of set) {
+      if (draw(font, ch) === tofu) boxes.push(`U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')} "${ch}"`);
+    }
+  }
+  if (overflow.length) problems.push(`text overflows: ${overflow.slice(0, 6).join(' | ')}`);
+  if (latin.length) problems.push(`Latin words in the Arabic UI that are not data: ${[...new Set(latin)].slice(0, 8).join(' | ')}`);
+  if (raw.length) problems.push(`raw message keys: ${[...new Set(raw)].slice(0, 8).join(' | ')}`);
+  if (boxes.length) problems.push(`characters drawn as empty boxes: ${[...new Set(boxes)].join(' ')}`);
+  return problems;
+}, { lang, keys });
+
+/** Every message id of the Fluent files in `dir` (ar.ftl, en.ftl). */
+export const messageKeys = async (dir) => {
+  const { readFileSync } = await import('node:fs');
+  const keys = new Set();
+  for (const f of ['ar.ftl', 'en.ftl']) {
+    for (const line of readFileSync(`${dir}/${f}`, 'utf8').split('\n')) {
+      const m = line.match(/^([a-z][a-z0-9-]*)\s*=/);
+      if (m) keys.add(m[1]);
+    }
+  }
+  return [...keys];
+};

@@ -176,9 +176,20 @@ pub fn submitted_case(
     seed: u64,
     days_ago: i64,
 ) -> mandoob_shared::ids::CaseId {
+    submitted_case_with(device, seed, days_ago, |_| {})
+}
+
+/// [`submitted_case`], with `edit` applied to the case file first (other names, say).
+pub fn submitted_case_with(
+    device: &mut Device,
+    seed: u64,
+    days_ago: i64,
+    edit: impl FnOnce(&mut mandoob_shared::model::CaseFile),
+) -> mandoob_shared::ids::CaseId {
     use mandoob_shared::doc::{Author, CaseDoc};
     use mandoob_shared::ids::Timestamp;
     let mut case = mandoob_shared::sample::realistic_case(seed);
+    edit(&mut case);
     let user = device.login.user.clone();
     mandoob_shared::sample::attribute_to(&mut case, &user);
     case.branch = device.login.branch.clone();

@@ -47,9 +47,11 @@ async fn households_are_found_by_any_spelling_and_number_within_scope() -> anyho
     let new = household("أحمد عبد الله الكنْدري", 11, "99112233");
     let civil = new.head.civil_id.clone();
     let ahmad = rep.engine.create_case(new)?;
-    let other = rep
-        .engine
-        .create_case(household("فاطمة سالم العنزي", 41, "66554433"))?;
+    let other = rep.engine.create_case({
+        let mut h = household("فاطمة سالم العنزي", 41, "66554433");
+        h.head.name_en = "Fatima Salem Al-Enezi".into();
+        h
+    })?;
     let with_request = submitted_case(&mut rep, 7, 2);
     rep.sync().await?;
     let mut far = Device::enrol(&server, "rep-b").await?;
@@ -77,6 +79,12 @@ async fn households_are_found_by_any_spelling_and_number_within_scope() -> anyho
         let page = search(&committee, q, false).await?;
         assert!(lists(&page, &ahmad_ref), "{q}");
         assert!(!lists(&page, &other_ref), "{q}");
+    }
+    // Any part of a word (infix), Arabic and Latin: "عنزي" for العنزي, "nezi" for Al-Enezi.
+    for q in ["عنزي", "نزي", "Enezi", "nezi"] {
+        let page = search(&committee, q, false).await?;
+        assert!(lists(&page, &other_ref), "{q}");
+        assert!(!lists(&page, &ahmad_ref), "{q}");
     }
     // Both Ahmads, of both branches, for the committee.
     let page = search(&committee, "احمد عبدالله", false).await?;

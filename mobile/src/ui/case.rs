@@ -6,6 +6,7 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 
 use mandoob_engine::engine::OpenCase;
+use mandoob_shared::i18n::Lang;
 use mandoob_shared::ids::*;
 use mandoob_shared::workflow::{RequestStatus, SlaPolicy};
 
@@ -51,8 +52,12 @@ pub(super) fn CaseScreen(id: CaseId, tab: CaseTab) -> Element {
     rsx! {
         section {
             div { class: "case-head",
-                h2 { id: "case-title",
-                    if let Some(h) = &head { "{h.name_ar}" }
+                // The name as the language reads it (the Latin spelling in English when
+                // there is one), in its own direction.
+                h2 { id: "case-title", dir: "auto",
+                    if let Some(h) = &head {
+                        if (ctx.lang)() == Lang::En && !h.name_en.is_empty() { "{h.name_en}" } else { "{h.name_ar}" }
+                    }
                 }
                 p { span { class: "ref", dir: "ltr", id: "case-reference", "{open.case.reference}" } " · "
                     span { id: "case-status", class: "status status-{status.code()}", {tr.text(&status_key(status.code()))} }

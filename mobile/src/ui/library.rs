@@ -93,9 +93,34 @@ fn spans_view(spans: &[Span]) -> Element {
                 strong { key: "{i}", "{s.text}" }
             } else if s.emphasis {
                 em { key: "{i}", "{s.text}" }
+            } else if is_address(&s.text) {
+                // A web or e-mail address inside Arabic text: its own left-to-right run.
+                bdi { key: "{i}", dir: "ltr", "{s.text}" }
             } else {
                 span { key: "{i}", "{s.text}" }
             }
         }
+    }
+}
+
+/// Whether `text` is a web or e-mail address (one word with a dot or an at sign, no Arabic).
+fn is_address(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && !t.contains(char::is_whitespace)
+        && (t.contains('.') || t.contains('@'))
+        && t.chars().any(|c| c.is_ascii_alphabetic())
+        && !t.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_told_from_words() {
+        assert!(super::is_address("www.algerina.org"));
+        assert!(super::is_address("info@example.org"));
+        assert!(!super::is_address("الجمعية"));
+        assert!(!super::is_address("Qurain Cooperative"));
+        assert!(!super::is_address("1.5"));
     }
 }

@@ -360,7 +360,7 @@ pub async fn audit(
         }
         p.count {
             (t.text_count("console-audit-count", "count", entries.total)) " · "
-            a.export href=(format!("/console/audit.csv?{}", q.query(None))) download { (t.text("console-audit-download")) }
+            a.export href=(format!("/console/audit.csv?{}", q.query(None))) download { (t.text_with("console-audit-download", &[("format", "CSV")])) }
         }
         @if entries.rows.is_empty() {
             p.empty { (t.text("console-nothing")) }

@@ -235,8 +235,9 @@ pub async fn dashboard(
                 @for what in ["cases", "requests", "services", "surveys"] {
                     li {
                         (t.text(&format!("console-export-{what}"))) ": "
-                        a href=(format!("/console/export/{what}.csv")) download { "CSV" } " · "
-                        a href=(format!("/console/export/{what}.xlsx")) download { "XLSX" }
+                        // The files' formats by their names, isolated left to right.
+                        a href=(format!("/console/export/{what}.csv")) download { bdi dir="ltr" { "CSV" } } " · "
+                        a href=(format!("/console/export/{what}.xlsx")) download { bdi dir="ltr" { "XLSX" } }
                     }
                 }
             }

@@ -322,7 +322,7 @@ pub fn layout_with_heading(
                         }
                     }
                     span.who { bdi { (cx.session.user.display_name) } " · " (t.text(&role.label_key())) }
-                    a.lang href=(format!("/console/lang/{}", other.tag())) hreflang=(other.tag()) { (t.text("language-switch")) }
+                    a.lang href=(format!("/console/lang/{}", other.tag())) hreflang=(other.tag()) lang=(other.tag()) dir=(other.dir()) { (t.text("language-switch")) }
                     form.inline method="post" action="/console/sign-out" {
                         input type="hidden" name="_csrf" value=(cx.session.csrf);
                         button type="submit" { (t.text("console-sign-out")) }

@@ -47,7 +47,7 @@ pub(super) fn sign_in_form(lang: Lang, error: Option<&str>, username: &str) -> M
                         label { (t.text("signin-password")) input name="password" type="password" autocomplete="current-password" required; }
                         button type="submit" { (t.text("console-sign-in")) }
                     }
-                    p { a href=(format!("/console/lang/{}?back=/console/sign-in", other.tag())) { (t.text("language-switch")) } }
+                    p { a href=(format!("/console/lang/{}?back=/console/sign-in", other.tag())) hreflang=(other.tag()) lang=(other.tag()) dir=(other.dir()) { (t.text("language-switch")) } }
                 }
             }
         }

@@ -432,9 +432,16 @@ impl SqliteStorage {
             i64::from(query.without_request).into(),
             i64::from(limit).into(),
         ];
+        // Any part of a word (infix: "عنزي" finds العنزي, "Enezi" Al-Enezi), as on the device;
+        // a single letter only at a word's start, or it would match nearly everything.
         for w in words {
             sql.push_str(&format!(" AND search LIKE ?{}", args.len() + 1));
-            args.push(format!("% {w}%").into());
+            let pattern = if w.chars().count() > 1 {
+                format!("%{w}%")
+            } else {
+                format!("% {w}%")
+            };
+            args.push(pattern.into());
         }
         sql.push_str(" ORDER BY reference LIMIT ?3");
         self.run(move |c| {
