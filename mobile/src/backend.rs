@@ -326,6 +326,18 @@ impl Backend {
     }
 
     /// The reference documents HQ published, as of the last sync.
+    /// How the app is read on this device (language, digits).
+    pub async fn preferences(&self) -> Result<mandoob_engine::engine::Preferences, AppError> {
+        Ok(self.engine().preferences().await?)
+    }
+
+    pub async fn save_preferences(
+        &self,
+        preferences: mandoob_engine::engine::Preferences,
+    ) -> Result<(), AppError> {
+        Ok(self.engine().save_preferences(preferences).await?)
+    }
+
     pub async fn library(&self) -> Result<mandoob_shared::sync::Library, AppError> {
         Ok(self.engine().library().await?)
     }

@@ -62,9 +62,87 @@ impl Lang {
     }
 }
 
+/// How digits are written in Arabic: Latin (0-9, the default: what forms, IDs and most
+/// screens in Kuwait use) or Arabic-Indic (٠-٩). English is always written with Latin digits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Digits {
+    #[default]
+    Latin,
+    ArabicIndic,
+}
+
+impl Digits {
+    pub const ALL: [Digits; 2] = [Digits::Latin, Digits::ArabicIndic];
+
+    /// A stable code (`latin`, `arabic-indic`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Digits::Latin => "latin",
+            Digits::ArabicIndic => "arabic-indic",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    /// `text` with every number written in these digits, except identifiers: a run isolated
+    /// between FSI and PDI (a message's placeable) that holds a letter (a reference such as
+    /// QRN-A7-00012, a username) keeps its digits as written, since people copy identifiers
+    /// into other systems. Numbers, amounts, dates, times and counts follow the setting.
+    pub fn apply(self, text: &str) -> String {
+        const FSI: char = '\u{2068}';
+        const PDI: char = '\u{2069}';
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find(FSI) {
+            out.push_str(&self.convert(&rest[..start]));
+            let after = &rest[start..];
+            let end = after.find(PDI).map_or(after.len(), |e| e + PDI.len_utf8());
+            let run = &after[..end];
+            if run.chars().any(char::is_alphabetic) {
+                out.push_str(run);
+            } else {
+                out.push_str(&self.convert(run));
+            }
+            rest = &after[end..];
+        }
+        out.push_str(&self.convert(rest));
+        out
+    }
+
+    /// Every digit of `text` in these digits, and the decimal point between digits as these
+    /// digits write it (`.` or the Arabic decimal separator `٫`).
+    pub fn convert(self, text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let digit = |i: usize| {
+            chars
+                .get(i)
+                .is_some_and(|c| c.is_ascii_digit() || ('\u{0660}'..='\u{0669}').contains(c))
+        };
+        chars
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| match (self, c) {
+                (Digits::ArabicIndic, '0'..='9') => {
+                    char::from_u32('\u{0660}' as u32 + (c as u32 - '0' as u32)).unwrap_or(c)
+                }
+                (Digits::Latin, '\u{0660}'..='\u{0669}') => {
+                    char::from_u32('0' as u32 + (c as u32 - 0x0660)).unwrap_or(c)
+                }
+                (Digits::ArabicIndic, '.') if i > 0 && digit(i - 1) && digit(i + 1) => '\u{066B}',
+                (Digits::Latin, '\u{066B}') => '.',
+                _ => c,
+            })
+            .collect()
+    }
+}
+
 /// Formats messages in one language.
 pub struct Translator {
     lang: Lang,
+    /// How digits are written (Arabic only).
+    digits: Digits,
     bundle: FluentBundle<FluentResource>,
 }
 
@@ -90,7 +168,30 @@ impl Translator {
         bundle.set_use_isolating(true);
         // Every id is unique in the shipped files (tested), so adding cannot fail.
         let _ = bundle.add_resource(resource);
-        Self { lang, bundle }
+        Self {
+            lang,
+            digits: Digits::Latin,
+            bundle,
+        }
+    }
+
+    /// The same translator, writing digits as `digits` (Arabic only; English keeps Latin).
+    pub fn with_digits(mut self, digits: Digits) -> Self {
+        self.digits = digits;
+        self
+    }
+
+    /// How this translator writes digits.
+    pub fn digits(&self) -> Digits {
+        match self.lang {
+            Lang::Ar => self.digits,
+            Lang::En => Digits::Latin,
+        }
+    }
+
+    /// `text` (a number, a date, an amount) in this translator's digits.
+    pub fn number(&self, text: &str) -> String {
+        self.digits().convert(text)
     }
 
     /// The language.
@@ -130,9 +231,8 @@ impl Translator {
             return key.to_owned();
         };
         let mut errors = Vec::new();
-        self.bundle
-            .format_pattern(pattern, args, &mut errors)
-            .into_owned()
+        let text = self.bundle.format_pattern(pattern, args, &mut errors);
+        self.digits().apply(&text)
     }
 
     /// A validation error in words. Arguments that name a label (`kind`) are translated too.
@@ -147,5 +247,45 @@ impl Translator {
             fa.set(name.clone(), FluentValue::from(value));
         }
         self.format(&error.code.label_key(), Some(&fa))
+    }
+}
+
+#[cfg(test)]
+mod digit_tests {
+    use super::*;
+
+    #[test]
+    fn digits_follow_the_setting_but_identifiers_stay() {
+        let d = Digits::ArabicIndic;
+        assert_eq!(d.convert("2026-12-07 16:45"), "٢٠٢٦-١٢-٠٧ ١٦:٤٥");
+        assert_eq!(Digits::Latin.convert("الخطوة ٣"), "الخطوة 3");
+        assert_eq!(d.convert("150.250 د.ك"), "١٥٠٫٢٥٠ د.ك");
+        assert_eq!(Digits::Latin.convert("١٥٠٫٢٥٠"), "150.250");
+        // A reference in a placeable keeps its digits; a count does not.
+        let text = "رقم \u{2068}QRN-A7-00012\u{2069} و\u{2068}3\u{2069} مستندات";
+        assert_eq!(
+            d.apply(text),
+            "رقم \u{2068}QRN-A7-00012\u{2069} و\u{2068}٣\u{2069} مستندات"
+        );
+        assert_eq!(Digits::from_code(d.code()), Some(d));
+    }
+
+    #[test]
+    fn a_translator_writes_its_digits() {
+        let ar = Translator::new(Lang::Ar).with_digits(Digits::ArabicIndic);
+        let shown = ar.text_count("sync-pending-changes", "count", 12);
+        assert!(shown.contains("١٢") && !shown.contains("12"), "{shown}");
+        let latin = Translator::new(Lang::Ar);
+        assert!(
+            latin
+                .text_count("sync-pending-changes", "count", 12)
+                .contains("12")
+        );
+        // English keeps Latin digits whatever the setting.
+        let en = Translator::new(Lang::En).with_digits(Digits::ArabicIndic);
+        assert!(
+            en.text_count("sync-pending-changes", "count", 12)
+                .contains("12")
+        );
     }
 }

@@ -135,6 +135,30 @@ try {
     await page.waitForSelector('#survey-error');
     await app(l, 'survey-empty');
   }
+  // Arabic-Indic digits, as a setting kept across a reload: numbers, dates and counts
+  // follow it, references stay as written.
+  await lang('ar');
+  await click('#nav-sync');
+  await page.selectOption('#digits', 'arabic-indic');
+  await page.waitForFunction(() => /[\u0660-\u0669]/.test(document.querySelector('#pending-changes').textContent));
+  await page.reload();
+  await page.waitForSelector('#nav-cases');
+  await click('#nav-cases');
+  await page.waitForSelector(`.case-row[data-reference="${env('DECIDED_REF')}"]`);
+  const row = await page.textContent(`.case-row[data-reference="${env('WAITING_REF')}"]`);
+  check(/[\u0660-\u0669]{4}-[\u0660-\u0669]{2}/.test(row), `the due date in Arabic-Indic digits after a reload: ${row}`);
+  check(row.includes(env('WAITING_REF')), `the reference as written: ${row}`);
+  await app('ar', 'cases-arabic-indic');
+  await openCase(env('DECIDED_REF'));
+  await click('#tab-visit');
+  await click('#step-submit');
+  await click('#show-receipt');
+  await page.waitForSelector('#share-text');
+  await app('ar', 'receipt-arabic-indic');
+  const family = await page.textContent('#share-text');
+  check(family.includes(env('DECIDED_REF')) && /[\u0660-\u0669]/.test(family), `the family's text: ${family}`);
+  await click('#nav-sync');
+  await page.selectOption('#digits', 'latin');
   check(errors.length === 0, `page errors: ${errors.join('; ')}`);
 } finally {
   await context.close();

@@ -235,6 +235,11 @@ commands! {
     Credentials => credentials -> Option<Credentials> = Credentials: engine.credentials();
     /// Forgets the token and the session (sign-out, or a revoked device). Case files stay.
     SignOut => sign_out: engine.sign_out();
+    /// How the app is read on this device (language, digits); the defaults when never set.
+    Preferences => preferences -> Preferences = Preferences: engine.preferences();
+    /// Keeps how the app is read on this device.
+    SavePreferences(preferences: Preferences) => save_preferences
+        : engine.save_preferences(&preferences);
     /// The reference documents HQ published.
     Library => library -> Library = Library: engine.library();
     /// Keeps the reference documents HQ published.

@@ -147,6 +147,16 @@ impl Engine {
         Ok(settings::set(self.store.conn(), settings::CREDENTIALS, c)?)
     }
 
+    /// How the app is read on this device (the defaults until set).
+    pub fn preferences(&self) -> Result<Preferences, EngineError> {
+        Ok(settings::get(self.store.conn(), settings::PREFERENCES)?.unwrap_or_default())
+    }
+
+    /// Keeps how the app is read on this device.
+    pub fn save_preferences(&mut self, p: &Preferences) -> Result<(), EngineError> {
+        Ok(settings::set(self.store.conn(), settings::PREFERENCES, p)?)
+    }
+
     /// The stored server address and token.
     pub fn credentials(&self) -> Result<Option<Credentials>, EngineError> {
         Ok(settings::get(self.store.conn(), settings::CREDENTIALS)?)

@@ -132,6 +132,14 @@ pub struct StorageStats {
     pub database_bytes: u64,
 }
 
+/// How the person using this device reads the app: its language, and the digits Arabic is
+/// written with. Kept on the device, not synced (a phone may be shared within a branch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    pub lang: mandoob_shared::i18n::Lang,
+    pub digits: mandoob_shared::i18n::Digits,
+}
+
 /// Where this device syncs, and its token (kept in the device's private database).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
@@ -169,6 +177,7 @@ pub enum Reply {
     Refused(Vec<crate::sync::RefusedLocal>),
     Blobs(Vec<String>),
     Credentials(Option<Credentials>),
+    Preferences(Preferences),
     Library(mandoob_shared::sync::Library),
 }
 

@@ -127,7 +127,7 @@ fn Timeline(open: OpenCase) -> Element {
         ol { class: "timeline",
             for e in open.case.events.iter() {
                 li { key: "{e.id.as_str()}",
-                    span { dir: "ltr", class: "when", "{date_text(e.at)}" } " "
+                    span { dir: "ltr", class: "when", {tr.number(&date_text(e.at))} } " "
                     strong { {tr.text(&event_key(e.kind))} }
                     " · " {tr.text(&e.role.label_key())}
                     if !e.reason.is_empty() { br {} bdi { "{e.reason}" } }

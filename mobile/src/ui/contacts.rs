@@ -51,7 +51,7 @@ pub(super) fn Contacts(open: OpenCase) -> Element {
         ul { class: "log",
             for c in open.case.contacts.iter().rev() {
                 li { key: "{c.id.as_str()}",
-                    span { dir: "ltr", class: "when", "{date_text(c.at)}" } " · "
+                    span { dir: "ltr", class: "when", {tr.number(&date_text(c.at))} } " · "
                     {tr.text(&c.channel.label_key())} " · " {tr.text(&c.direction.label_key())}
                     br {} bdi { "{c.summary}" }
                     if let Some(f) = c.follow_up_on { br {} em { {tr.text_with("contact-follow-up-due", &[("date", &f.to_string())])} } }

@@ -26,7 +26,7 @@ use futures_util::StreamExt;
 
 use mandoob_engine::engine::{EngineError, Event, SyncState};
 use mandoob_shared::catalog::RequestCatalog;
-use mandoob_shared::i18n::{Lang, Translator};
+use mandoob_shared::i18n::{Digits, Lang, Translator};
 use mandoob_shared::ids::*;
 use mandoob_shared::sync::ApiErrorCode;
 use mandoob_shared::workflow;
@@ -49,25 +49,36 @@ pub use widgets::{Unavailable, UnavailableProps};
 /// The app's styles, compiled in (no `dx` asset pipeline needed).
 pub const APP_CSS: &str = include_str!("../../../assets/app.css");
 
-/// Both translators, made once.
+/// The translators, made once: English, and Arabic in each way of writing digits.
 pub struct Texts {
     ar: Translator,
+    ar_indic: Translator,
     en: Translator,
+    /// How Arabic writes digits on this device (a preference; see [`Ctx::set_digits`]).
+    digits: std::cell::Cell<Digits>,
 }
 
 impl Texts {
     pub fn new() -> Self {
         Self {
             ar: Translator::new(Lang::Ar),
+            ar_indic: Translator::new(Lang::Ar).with_digits(Digits::ArabicIndic),
             en: Translator::new(Lang::En),
+            digits: std::cell::Cell::new(Digits::default()),
         }
     }
 
     pub fn get(&self, lang: Lang) -> &Translator {
-        match lang {
-            Lang::Ar => &self.ar,
-            Lang::En => &self.en,
+        match (lang, self.digits.get()) {
+            (Lang::Ar, Digits::ArabicIndic) => &self.ar_indic,
+            (Lang::Ar, Digits::Latin) => &self.ar,
+            (Lang::En, _) => &self.en,
         }
+    }
+
+    /// How Arabic writes digits now.
+    pub fn digits(&self) -> Digits {
+        self.digits.get()
     }
 }
 
@@ -88,6 +99,34 @@ pub struct Ctx {
     pub user: Signal<Option<String>>,
     /// The signed-in user's id, recorded as who logged a contact, referral or service.
     pub user_id: Signal<Option<UserId>>,
+}
+
+impl Ctx {
+    /// Writes Arabic with `digits` from now on, on every screen, and keeps the choice.
+    pub fn set_digits(&mut self, texts: &Texts, backend: &Backend, digits: Digits) {
+        texts.digits.set(digits);
+        // Every screen reads the language: setting it again redraws them all with the new
+        // digits.
+        let lang = (self.lang)();
+        self.lang.set(lang);
+        save_preferences(backend, lang, digits);
+    }
+
+    /// Switches the language, and keeps the choice.
+    pub fn set_lang(&mut self, texts: &Texts, backend: &Backend, lang: Lang) {
+        self.lang.set(lang);
+        save_preferences(backend, lang, texts.digits());
+    }
+}
+
+fn save_preferences(backend: &Backend, lang: Lang, digits: Digits) {
+    let backend = backend.clone();
+    spawn(async move {
+        let preferences = mandoob_engine::engine::Preferences { lang, digits };
+        if let Err(e) = backend.save_preferences(preferences).await {
+            tracing::warn!(error = %e, "preferences not kept");
+        }
+    });
 }
 
 fn today() -> chrono::NaiveDate {
@@ -176,6 +215,20 @@ pub fn App() -> Element {
         user: Signal::new(None),
         user_id: Signal::new(None),
     });
+    // How this device's user reads the app, as they left it.
+    let prefs_backend = backend.clone();
+    let prefs_texts = texts.clone();
+    use_future(move || {
+        let backend = prefs_backend.clone();
+        let texts = prefs_texts.clone();
+        let mut ctx = ctx;
+        async move {
+            if let Ok(p) = backend.preferences().await {
+                texts.digits.set(p.digits);
+                ctx.lang.set(p.lang);
+            }
+        }
+    });
     // Engine events drive the sync badge and reload what is on screen.
     let events_backend = backend.clone();
     use_future(move || {
@@ -258,10 +311,14 @@ pub fn App() -> Element {
                     id: "lang",
                     lang: if lang == Lang::Ar { "en" } else { "ar" },
                     dir: if lang == Lang::Ar { "ltr" } else { "rtl" },
-                    onclick: move |_| {
-                        let mut l = ctx.lang;
-                        let next = if l() == Lang::Ar { Lang::En } else { Lang::Ar };
-                        l.set(next);
+                    onclick: {
+                        let texts = texts.clone();
+                        let backend = backend.clone();
+                        move |_| {
+                            let mut ctx = ctx;
+                            let next = if (ctx.lang)() == Lang::Ar { Lang::En } else { Lang::Ar };
+                            ctx.set_lang(&texts, &backend, next);
+                        }
                     },
                     {tr.text("language-switch")}
                 }

@@ -100,7 +100,7 @@ pub(super) fn ReceiptScreen(id: CaseId, request: RequestId) -> Element {
                 dt { {tr.text("receipt-type")} }
                 dd { {tr.text(&r.kind.label_key())} }
                 dt { {tr.text("receipt-submitted")} }
-                dd { dir: "ltr", "{r.submitted_on}" }
+                dd { dir: "ltr", {tr.number(&r.submitted_on.to_string())} }
                 if let Some(d) = &decided {
                     dt { {tr.text("receipt-decision")} }
                     dd { id: "receipt-decision", class: if d.accepted { "big ok" } else { "big error" },
@@ -108,7 +108,7 @@ pub(super) fn ReceiptScreen(id: CaseId, request: RequestId) -> Element {
                     }
                 } else if state.as_ref().is_some_and(|s| s.status == RequestStatus::AwaitingDecision) {
                     dt { {tr.text("receipt-due")} }
-                    dd { class: "big", dir: "ltr", id: "receipt-due", "{r.decision_due}" }
+                    dd { class: "big", dir: "ltr", id: "receipt-due", {tr.number(&r.decision_due.to_string())} }
                 }
             }
             if decided.is_none() { p { {tr.text("receipt-note")} } }

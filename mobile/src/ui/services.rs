@@ -61,7 +61,7 @@ pub(super) fn Services(open: OpenCase) -> Element {
         ul { class: "log",
             for s in open.case.services.iter() {
                 li { key: "{s.id.as_str()}",
-                    span { dir: "ltr", class: "when", "{date_text(s.delivered_at)}" } " · "
+                    span { dir: "ltr", class: "when", {tr.number(&date_text(s.delivered_at))} } " · "
                     {tr.text(&s.kind.label_key())} " · " bdi { class: "num", {tr.text_with("amount-kwd", &[("amount", &s.value.to_string())])} }
                     br {} "{s.description}"
                 }

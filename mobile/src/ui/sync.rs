@@ -5,6 +5,7 @@ use std::rc::Rc;
 use dioxus::prelude::*;
 
 use mandoob_engine::engine::SyncState;
+use mandoob_shared::i18n::Digits;
 use mandoob_shared::workflow;
 
 use crate::backend::Backend;
@@ -17,6 +18,7 @@ use super::{Ctx, SyncRequest, Texts};
 pub(super) fn SyncScreen() -> Element {
     let texts = use_context::<Rc<Texts>>();
     let backend = use_context::<Backend>();
+    let prefs_backend = backend.clone();
     let mut ctx = use_context::<Ctx>();
     let tr = texts.get((ctx.lang)());
     let view = (ctx.sync)();
@@ -86,6 +88,26 @@ pub(super) fn SyncScreen() -> Element {
                 {tr.text(if matches!(view.state, SyncState::Error(_) | SyncState::Offline) { "sync-retry" } else { "sync-now" })}
             }
             button { id: "sign-out", onclick: sign_out, {tr.text("signout")} }
+        }
+        // How Arabic writes its digits on this phone (a person's preference, kept on it).
+        section { class: "card",
+            label { r#for: "digits", {tr.text("digits-setting")} }
+            select { id: "digits",
+                onchange: {
+                    let texts = texts.clone();
+                    move |e: FormEvent| {
+                        if let Some(d) = Digits::from_code(&e.value()) {
+                            ctx.set_digits(&texts, &prefs_backend, d);
+                        }
+                    }
+                },
+                for d in Digits::ALL {
+                    // The example stays in its own digits whatever the setting.
+                    option { value: d.code(), selected: texts.digits() == d,
+                        {format!("{} ({})", tr.text(&format!("digits-{}", d.code())), if d == Digits::Latin { "123" } else { "١٢٣" })}
+                    }
+                }
+            }
         }
     }
 }

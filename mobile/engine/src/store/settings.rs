@@ -13,7 +13,7 @@ use mandoob_shared::sync::Library;
 use mandoob_shared::workflow::SlaPolicy;
 
 use super::StoreError;
-use crate::protocol::{Credentials, Session};
+use crate::protocol::{Credentials, Preferences, Session};
 use crate::sync::InFlight;
 
 /// A setting: its key, and how its value is written.
@@ -92,6 +92,8 @@ fn case_id_from_text(text: &str) -> Option<CaseId> {
 pub const SESSION: Key<Session> = Key::json("session");
 /// The server and this device's token.
 pub const CREDENTIALS: Key<Credentials> = Key::json("credentials");
+/// How the app is read on this device (language, digits).
+pub const PREFERENCES: Key<Preferences> = Key::json("preferences");
 /// The SLA headquarters set, as of the last sync.
 pub const SLA: Key<SlaPolicy> = Key::json("sla");
 /// The reference documents HQ published, as of the last sync.
