@@ -392,6 +392,7 @@ digits-latin = لاتينية
 digits-arabic-indic = عربية هندية
 sync-pending-changes = ملفات لم تُرسل بعد: { $count }
 sync-pending-photos = صور لم تُرسل بعد: { $count }
+sync-progress-of = وصل { $documents } من { $total } ملفًا وتغييرًا ({ $kb } من { $total_kb } كيلوبايت)
 sync-progress = { $documents } ملفًا، { $kb } كيلوبايت
 sync-error-detail = سبب الخطأ: { $reason }
 storage-used = المساحة المستخدمة على الجهاز: { $mb } ميغابايت

@@ -392,6 +392,7 @@ digits-latin = Latin
 digits-arabic-indic = Arabic-Indic
 sync-pending-changes = Cases not yet sent: { $count }
 sync-pending-photos = Photos not yet sent: { $count }
+sync-progress-of = { $documents } of { $total } cases and changes received ({ $kb } of { $total_kb } KB)
 sync-progress = { $documents } files, { $kb } KB
 sync-error-detail = What went wrong: { $reason }
 storage-used = Space used on this device: { $mb } MB

@@ -358,6 +358,9 @@ pub struct SyncView {
     pub state: SyncState,
     pub documents: u64,
     pub bytes: u64,
+    /// Of the whole sync, as the server last said (0 until it said).
+    pub total_documents: u64,
+    pub total_bytes: u64,
     pub last_sync: Option<Timestamp>,
     pub pending_changes: u64,
     pub pending_photos: u64,
@@ -371,6 +374,8 @@ impl Default for SyncView {
             state: SyncState::Offline,
             documents: 0,
             bytes: 0,
+            total_documents: 0,
+            total_bytes: 0,
             last_sync: None,
             pending_changes: 0,
             pending_photos: 0,
@@ -387,21 +392,33 @@ impl SyncView {
                 if *s == SyncState::Syncing {
                     self.documents = 0;
                     self.bytes = 0;
+                    self.total_documents = 0;
+                    self.total_bytes = 0;
                 }
                 if *s == SyncState::UpToDate {
                     self.last_sync = Some(now);
                 }
                 self.state = s.clone();
             }
-            // The totals (`total_documents`, `total_bytes`) are for a progress bar.
             Event::SyncProgress {
-                documents, bytes, ..
+                documents,
+                bytes,
+                total_documents,
+                total_bytes,
             } => {
                 self.documents = *documents;
                 self.bytes = *bytes;
+                self.total_documents = *total_documents;
+                self.total_bytes = *total_bytes;
             }
             Event::CaseChanged(_) => {}
         }
+    }
+
+    /// How much of the whole sync has arrived, in percent (by bytes, the link's real work),
+    /// when the server said how much there is; `None` before, or when nothing is to come.
+    pub fn percent(&self) -> Option<u64> {
+        (self.total_bytes > 0).then(|| (self.bytes.min(self.total_bytes) * 100) / self.total_bytes)
     }
 
     /// Translation key of the badge.
@@ -605,6 +622,20 @@ mod tests {
             now,
         );
         assert_eq!((v.documents, v.bytes), (3, 900));
+        // The bar is of the whole sync, not of one answer.
+        assert_eq!(v.percent(), Some(30));
+        v.apply(
+            &Event::SyncProgress {
+                documents: 10,
+                bytes: 3000,
+                total_documents: 10,
+                total_bytes: 3000,
+            },
+            now,
+        );
+        assert_eq!(v.percent(), Some(100));
+        v.apply(&Event::SyncState(SyncState::Syncing), now);
+        assert_eq!(v.percent(), None, "a new sync starts with no total");
         v.apply(&Event::SyncState(SyncState::UpToDate), now);
         assert_eq!(v.last_sync, Some(now));
         assert_eq!(v.badge_key(), "sync-up-to-date");

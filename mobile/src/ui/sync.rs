@@ -62,8 +62,27 @@ pub(super) fn SyncScreen() -> Element {
             if let Some(name) = (ctx.user)() { p { {tr.text_with("signed-in-as", &[("name", &name)])} } }
             p { id: "sync-state", class: "badge {view.badge_key()}", {tr.text(view.badge_key())} }
             if view.state == SyncState::Syncing {
-                div { class: "progress indeterminate", div { class: "progress-fill" } }
-                p { {tr.text_with("sync-progress", &[("documents", &view.documents.to_string()), ("kb", &(view.bytes / 1024).to_string())])} }
+                // The whole sync (every answer of it), once the server said how much there is.
+                match view.percent() {
+                    Some(p) => rsx! {
+                        div { class: "progress", id: "sync-progress", role: "progressbar",
+                            "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "{p}",
+                            div { class: "progress-fill", style: "width: {p}%" }
+                        }
+                        p { id: "sync-progress-text",
+                            {tr.text_with("sync-progress-of", &[
+                                ("documents", &view.documents.to_string()),
+                                ("total", &view.total_documents.to_string()),
+                                ("kb", &(view.bytes / 1024).to_string()),
+                                ("total_kb", &(view.total_bytes / 1024).to_string()),
+                            ])}
+                        }
+                    },
+                    None => rsx! {
+                        div { class: "progress indeterminate", div { class: "progress-fill" } }
+                        p { {tr.text_with("sync-progress", &[("documents", &view.documents.to_string()), ("kb", &(view.bytes / 1024).to_string())])} }
+                    },
+                }
             }
             if let SyncState::Error(reason) = &view.state {
                 // A message key from the app; anything else (an engine's English detail) is
