@@ -139,7 +139,10 @@ try {
   await signIn('admin');
   await page.goto(`${SERVER}/console/admin`);
   const device = env('DEVICE');
-  await Promise.all([page.waitForNavigation(), page.click(`tr[data-device="${device}"] button`)]);
+  // Revoking asks first, on a page that names the device.
+  await Promise.all([page.waitForNavigation(), page.click(`tr[data-device="${device}"] a.danger`)]);
+  check((await page.textContent('#revoke')).includes(device), 'the confirmation names the device');
+  await Promise.all([page.waitForNavigation(), page.click('#revoke button[type=submit]')]);
   check(await page.locator(`tr[data-device="${device}"] .badge.late`).count() === 1, 'the device shows as revoked');
   await phase(`REVOKED ${device}`, 'REFUSED');
   await page.goto(`${SERVER}/console/audit`);

@@ -7,7 +7,7 @@
 // Environment: APP_URL, SERVER_URL, USERNAME, PASSWORD, PROFILE, FTL (the translations'
 // folder), SHOTS, DRAFT_REF, DECIDED_REF, ASKED_REF, WAITING_REF (references of the
 // households), DECIDED_CASE, ASKED_CASE, WAITING_CASE (their console paths), LONG_NAME_AR,
-// LONG_NAME_EN (the decided household's head).
+// LONG_NAME_EN (the decided household's head), DEVICE (a device of the branch, to revoke).
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -208,7 +208,11 @@ try {
     ['households-none', '/console/households?none=1'],
     ['not-found', '/console/cases/00000000-0000-7000-8000-000000000000'],
   ]);
-  await tour('admin', [['admin', '/console/admin'], ['audit', '/console/audit']]);
+  await tour('admin', [
+    ['admin', '/console/admin'],
+    ['revoke', `/console/admin/devices/${env('DEVICE')}/revoke`],
+    ['audit', '/console/audit'],
+  ]);
 } finally {
   await browser.close();
 }

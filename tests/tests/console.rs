@@ -181,13 +181,19 @@ async fn a_revoked_device_is_refused_on_its_next_sync() -> anyhow::Result<()> {
     let page = admin.get("/console/admin").await?.text().await?;
     let device = rep.login.device.as_str().to_owned();
     assert!(page.contains(&format!("data-device=\"{device}\"")));
-    let res = admin
-        .post(
-            &format!("/console/admin/devices/{device}/revoke"),
-            &[],
-            true,
-        )
-        .await?;
+    // Revoking asks first, naming the device and its owner; unconfirmed, nothing happens.
+    let path = format!("/console/admin/devices/{device}/revoke");
+    let res = admin.post(&path, &[], true).await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"].to_str()?, path);
+    let question = admin.get(&path).await?.text().await?;
+    assert!(
+        question.contains("name=\"confirm\" value=\"yes\""),
+        "{question}"
+    );
+    assert!(question.contains(&rep.login.device.as_str().to_owned()));
+    rep.sync().await?;
+    let res = admin.post(&path, &[("confirm", "yes")], true).await?;
     assert_eq!(res.status(), 303);
     let err = rep.sync().await.expect_err("a revoked device syncs");
     assert!(err.to_string().contains("revoked"), "{err}");
@@ -625,5 +631,39 @@ async fn the_sla_set_in_the_console_gives_devices_the_same_due_dates() -> anyhow
         )
         .await?;
     assert_eq!(bad.status(), 400);
+    Ok(())
+}
+
+#[tokio::test]
+async fn deactivating_a_user_revokes_their_devices_for_good() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let mut rep = Device::enrol(&server, "rep-a").await?;
+    rep.sync().await?;
+    let admin = ConsoleClient::sign_in(&server, "admin").await?;
+    let active = |on: &'static str| [("active", on)];
+    let res = admin
+        .post("/console/admin/users/rep-a/active", &active("false"), true)
+        .await?;
+    assert_eq!(res.status(), 303);
+    rep.sync()
+        .await
+        .expect_err("a deactivated user's device syncs");
+    // Reactivated, the account signs in again; the old token (maybe of a lost phone) stays
+    // revoked.
+    let res = admin
+        .post("/console/admin/users/rep-a/active", &active("true"), true)
+        .await?;
+    assert_eq!(res.status(), 303);
+    let err = rep.sync().await.expect_err("the old device came back");
+    assert!(err.to_string().contains("revoked"), "{err}");
+    let devices = server.storage()?.devices().await?;
+    assert!(
+        devices
+            .iter()
+            .filter(|d| d.user.as_str() == "rep-a")
+            .all(|d| d.revoked)
+    );
+    let mut again = Device::enrol(&server, "rep-a").await?;
+    again.sync().await?;
     Ok(())
 }

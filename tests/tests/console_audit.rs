@@ -39,7 +39,7 @@ async fn the_audit_log_reads_in_words_and_filters_and_exports() -> anyhow::Resul
     let res = admin
         .post(
             &format!("/console/admin/devices/{device}/revoke"),
-            &[],
+            &[("confirm", "yes")],
             true,
         )
         .await?;

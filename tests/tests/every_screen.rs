@@ -151,6 +151,7 @@ async fn every_screen_in_both_languages_holds_at_phone_width() -> anyhow::Result
         ("WAITING_CASE", case_path(&waiting)),
         ("LONG_NAME_AR", LONG_NAME_AR.to_owned()),
         ("LONG_NAME_EN", LONG_NAME_EN.to_owned()),
+        ("DEVICE", rep.login.device.as_str().to_owned()),
     ];
     env.extend(refs.iter().map(|(k, v)| (*k, v.clone())));
     let mut node = BrowserScript::start("every_screen.mjs", &env)?;

@@ -87,7 +87,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/blobs/{sha}", get(case::blob))
         .route("/console/dashboard", get(dashboard::dashboard))
         .route("/console/admin", get(admin::page))
-        .route("/console/admin/devices/{code}/revoke", post(admin::revoke))
+        .route(
+            "/console/admin/devices/{code}/revoke",
+            get(admin::confirm_revoke).post(admin::revoke),
+        )
         .route("/console/admin/users/{id}/active", post(admin::set_active))
         .route("/console/admin/users/{id}/unlock", post(admin::unlock))
         .route("/console/admin/users", post(admin::create_user))

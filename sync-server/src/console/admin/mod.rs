@@ -52,12 +52,56 @@ fn done(key: &str, section: &str) -> Response {
     Redirect::to(&format!("/console/admin?done={key}#{section}")).into_response()
 }
 
-pub async fn revoke(
+/// `GET`: asks to confirm revoking a device, naming it and its owner.
+pub async fn confirm_revoke(
     State(state): State<AppState>,
     cx: Console,
     Path(code): Path<String>,
 ) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
+    let devices = state.storage.devices().await?;
+    let Some(device) = devices
+        .iter()
+        .find(|d| d.code.as_str() == code && !d.revoked)
+    else {
+        return Ok(Redirect::to("/console/admin#devices").into_response());
+    };
+    let users = state.storage.users().await?;
+    let owner = users
+        .iter()
+        .find(|u| u.id == device.user)
+        .map(|u| u.display_name.clone())
+        .unwrap_or_else(|| device.user.as_str().to_owned());
+    Ok(page::revoke_confirmation(&cx, device, &owner).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RevokeForm {
+    /// `yes` from the confirmation page; anything else asks first.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST`: revokes the device once confirmed (audited); unconfirmed, asks first.
+pub async fn revoke(
+    State(state): State<AppState>,
+    cx: Console,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<RevokeForm>,
+) -> Result<Response, ConsoleError> {
+    cx.require(may_administer)?;
+    if form.confirm != "yes" {
+        // Only a device code goes into the location (letters, digits, dashes).
+        let back = if !code.is_empty()
+            && code.len() <= 40
+            && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            format!("/console/admin/devices/{code}/revoke")
+        } else {
+            "/console/admin#devices".to_owned()
+        };
+        return Ok(Redirect::to(&back).into_response());
+    }
     accounts::revoke_device(state.storage.as_ref(), &code, &cx.by()).await?;
     Ok(done("console-done-device-revoked", "devices"))
 }

@@ -180,10 +180,8 @@ pub async fn render(
                                 @if d.revoked {
                                     span.badge.late { (t.text("console-revoked")) }
                                 } @else {
-                                    form.inline method="post" action=(format!("/console/admin/devices/{}/revoke", d.code.as_str())) {
-                                        (csrf_field(cx))
-                                        button.danger type="submit" { (t.text("console-revoke")) }
-                                    }
+                                    // Revoking asks first, on a page of its own.
+                                    a.button.danger href=(format!("/console/admin/devices/{}/revoke", d.code.as_str())) { (t.text("console-revoke")) }
                                 }
                             }
                         }
@@ -331,4 +329,34 @@ pub async fn render(
         layout(cx, "admin", &t.text("console-nav-admin"), body),
     )
         .into_response())
+}
+
+/// Asks the administrator to confirm revoking `device` (of `owner`), naming both.
+pub fn revoke_confirmation(
+    cx: &Console,
+    device: &crate::storage::DeviceRecord,
+    owner: &str,
+) -> Markup {
+    let t = &cx.t;
+    let body = html! {
+        section.card #revoke {
+            h2 { (t.text("console-revoke-title")) }
+            p {
+                (t.text_with("console-revoke-question", &[
+                    ("device", &device.name),
+                    ("code", device.code.as_str()),
+                    ("name", owner),
+                ]))
+            }
+            p.hint { (t.text("console-revoke-explain")) }
+            form method="post" action=(format!("/console/admin/devices/{}/revoke", device.code.as_str())) {
+                (csrf_field(cx))
+                input type="hidden" name="confirm" value="yes";
+                button.danger type="submit" { (t.text("console-revoke-confirm")) }
+                " "
+                a.button href="/console/admin#devices" { (t.text("console-cancel")) }
+            }
+        }
+    };
+    layout(cx, "admin", &t.text("console-revoke-title"), body)
 }

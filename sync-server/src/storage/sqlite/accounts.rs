@@ -202,8 +202,11 @@ impl SqliteStorage {
                 params![id, active],
             )?;
             if !active {
-                // A deactivated user's console sessions end now.
+                // A deactivated user's console sessions end now, and every device of theirs
+                // is revoked for good: reactivating the account does not bring an old token
+                // (maybe of a lost phone) back; the person signs in again.
                 tx.execute("DELETE FROM console_sessions WHERE user_id = ?1", [&id])?;
+                tx.execute("UPDATE devices SET revoked = 1 WHERE user_id = ?1", [&id])?;
             }
             tx.commit()?;
             Ok(n > 0)
