@@ -173,6 +173,29 @@ pub fn print_page() {
     let _ = document::eval("window.print();");
 }
 
+/// A name for this device as the browser describes it ("Chrome · Android"), for the
+/// representative to keep or change at sign-in, so an administrator can tell their phones
+/// apart; empty where the renderer cannot tell.
+pub async fn device_name_guess() -> String {
+    let script = r#"const ua = navigator.userAgent || "";
+        const data = navigator.userAgentData;
+        const brand = (data && data.brands || []).map((b) => b.brand)
+            .find((b) => !/Not.?A.?Brand|Chromium/i.test(b));
+        const browser = brand || (/Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge"
+            : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "");
+        const platform = (data && data.platform) || (/Android/.test(ua) ? "Android"
+            : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows"
+            : /Mac OS/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : "");
+        return [browser, platform].filter(Boolean).join(" · ");"#;
+    document::eval(script)
+        .join::<String>()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(60)
+        .collect()
+}
+
 /// Where the phone is, when it can tell within a few seconds (the browser asks the person
 /// first; no network is needed for GPS). `None` when refused, unavailable or too slow.
 pub async fn current_position() -> Option<mandoob_shared::model::GeoPoint> {

@@ -56,6 +56,9 @@ try {
   await page.waitForSelector('#server');
   await page.fill('#username', env('USERNAME'));
   await page.fill('#password', env('PASSWORD'));
+  // The device's name: the browser's guess, which the representative can change.
+  await page.waitForFunction(() => document.querySelector('#device-name').value.includes('·'));
+  await page.fill('#device-name', 'هاتف المندوب ٢');
   await page.click('#signin');
   await page.waitForSelector('#sync-badge.sync-up-to-date', { timeout: 60000 });
 

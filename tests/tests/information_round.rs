@@ -454,6 +454,12 @@ async fn information_round_in_the_browser() -> anyhow::Result<()> {
         "back first in the queue, before the newer request"
     );
     round_on_case_page(&committee, &id).await?;
+    // The phone enrolled under the name given at sign-in.
+    let devices = server.storage()?.devices().await?;
+    assert!(
+        devices.iter().any(|d| d.name == "هاتف المندوب ٢"),
+        "{devices:?}"
+    );
     other.sync().await?;
     let now = other.engine.open_case(&id)?;
     let spouse = now

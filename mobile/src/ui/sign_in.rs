@@ -22,6 +22,14 @@ pub(super) fn SignIn() -> Element {
     let mut server = use_signal(move || home.0.clone());
     let mut username = use_signal(String::new);
     let mut password = use_signal(String::new);
+    // This device's name, as the administrator will see it (the browser's guess, editable).
+    let mut device_name = use_signal(String::new);
+    use_future(move || async move {
+        let guess = crate::platform::device_name_guess().await;
+        if device_name.peek().is_empty() {
+            device_name.set(guess);
+        }
+    });
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     let revoked = (ctx.sync)().revoked;
@@ -32,7 +40,7 @@ pub(super) fn SignIn() -> Element {
             busy.set(true);
             error.set(None);
             let result = backend
-                .sign_in(&server(), &username(), &password(), "mandoob app")
+                .sign_in(&server(), &username(), &password(), device_name().trim())
                 .await;
             busy.set(false);
             match result {
@@ -69,6 +77,11 @@ pub(super) fn SignIn() -> Element {
             label { {tr.text("signin-password")}
                 input { id: "password", r#type: "password", dir: "ltr", value: password(),
                     oninput: move |e| password.set(e.value()) }
+            }
+            label { {tr.text("signin-device-name")}
+                input { id: "device-name", dir: "auto", maxlength: "60", value: device_name(),
+                    oninput: move |e| device_name.set(e.value()) }
+                span { class: "hint", {tr.text("signin-device-name-hint")} }
             }
             if let Some(e) = error() {
                 p { class: "error", role: "alert", {tr.text_with("signin-failed", &[("reason", &tr.text(&e))])} }

@@ -53,10 +53,18 @@ pub async fn login(
         }
     };
     let (token, token_hash) = crate::auth::new_token().map_err(ApiError::Internal)?;
-    let name = if req.device_name.trim().is_empty() {
+    // The name the representative gave this device (the app suggests the browser and
+    // platform), at most 60 characters of it, without control characters.
+    let given: String = req
+        .device_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(60)
+        .collect();
+    let name = if given.trim().is_empty() {
         "device"
     } else {
-        req.device_name.trim()
+        given.trim()
     };
     // Enrolments are audited (who, which device).
     let device = enrol_device(state.storage.as_ref(), &user, name, &token_hash).await?;
