@@ -186,6 +186,8 @@ try {
   await page.waitForFunction(() => document.body.innerText.replace(/[\u2066-\u2069]/g, '').includes('250.000 د.ك'));
   // A line corrected in place: no amount is refused beside the field, what was typed stays.
   await step('income-0-edit');
+  // The form is filled with the line first (over liveview, a round trip), then corrected.
+  await page.waitForFunction(() => document.querySelector('#income-amount').value === '250.000');
   await page.fill('#income-amount', '0');
   await step('income-add');
   await page.waitForSelector('#income-amount-error');
