@@ -56,6 +56,16 @@ crate::model::domain_enum!(
         Quota => "quota",
         /// The server failed; its log says why.
         Internal => "internal",
+        /// A new password shorter than the rule's least.
+        PasswordWeak => "password-weak",
+        /// A new password that is common or easy to guess.
+        PasswordCommon => "password-common",
+        /// An administrator set this account's password: change it first.
+        PasswordChangeRequired => "password-change-required",
+        /// Enrolled after a revocation: waits for an administrator's approval.
+        DevicePending => "device-pending",
+        /// This device was revoked: push what is unsent (it is held), then forget the cases.
+        DeviceRevoked => "device-revoked",
     }
 );
 
@@ -198,6 +208,19 @@ pub struct LoginResponse {
     pub role: Role,
     pub branch: BranchCode,
     pub device: DeviceCode,
+    /// An administrator set the password: the app asks for a new one before it syncs.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Enrolled after a revocation: sync waits for an administrator's approval.
+    #[serde(default)]
+    pub pending_approval: bool,
+}
+
+/// `POST /api/v1/password`: a signed-in device's user changes their password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub current: String,
+    pub new: String,
 }
 
 /// A reference document headquarters publishes to every device (a policy, a form's guide, a

@@ -78,6 +78,8 @@ fn user(byte: u8) -> UserRecord {
         password_hash: String::new(),
         active: true,
         locked: false,
+        must_change_password: false,
+        enrol_needs_approval: false,
     }
 }
 

@@ -21,6 +21,7 @@ pub mod api;
 pub mod auth;
 pub mod authz;
 pub mod console;
+pub mod first_start;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;

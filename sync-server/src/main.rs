@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use mandoob_shared::ids::BranchCode;
 use mandoob_shared::workflow::Role;
-use mandoob_sync_server::service::accounts;
+use mandoob_sync_server::first_start;
 use mandoob_sync_server::service::audit::By;
+use mandoob_sync_server::service::{accounts, passwords};
 use mandoob_sync_server::{Settings, admin, bind, open_storage, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -20,9 +21,15 @@ commands:
   admin create-user ID NAME ROLE BRANCH   password from MANDOOB_PASSWORD or the first line of stdin;
                                           ROLE: representative, social-researcher, committee, administrator
   admin revoke-device CODE
+  admin reset-password ID                 a new password (MANDOOB_PASSWORD or stdin), to be changed
+                                          at the next sign-in; lifts a sign-in lock
+  admin set-role ID ROLE
   admin unlock-user ID                    an account locked after too many failed sign-ins
-  admin seed-demo [CASES]                 branch QRN, users rep1, research1, committee1, admin
-                                          (password mandoob-demo) and CASES sample cases (default 20)
+  admin seed-demo [CASES]                 DEMO ONLY (.ci/start, tests): branch QRN, users rep1,
+                                          research1, committee1, admin with the public password
+                                          mandoob-demo, and CASES sample cases (default 20)
+
+The first `serve` with no administrator asks for one on the terminal (or refuses to start).
   admin make-certificate NAME...          HTTPS for phones on a network without a domain: a local
                                           authority (DATA_DIR/tls/authority.pem, to install on each
                                           phone) and a certificate for these host names and addresses
@@ -66,6 +73,31 @@ async fn main() -> anyhow::Result<()> {
 async fn run(settings: Settings) -> anyhow::Result<()> {
     mandoob_sync_server::storage::sqlite::files::secure_data_dir(&settings.data_dir)
         .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+    {
+        let storage = open_storage(&settings)?;
+        if !first_start::has_administrator(storage.as_ref()).await? {
+            let stdin = std::io::stdin();
+            let terminal = std::io::IsTerminal::is_terminal(&stdin);
+            let mut input = stdin.lock();
+            let mut output = std::io::stdout();
+            let mut password = |question: &str| -> std::io::Result<String> {
+                if terminal {
+                    rpassword::prompt_password(question)
+                } else {
+                    // Piped answers (an installer script): one line each.
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+                }
+            };
+            let mut prompt = first_start::Prompt {
+                input: &mut input,
+                output: &mut output,
+                password: &mut password,
+            };
+            first_start::create_first_administrator(storage.as_ref(), &mut prompt).await?;
+        }
+    }
     let (listener, addr) = bind(&settings)
         .await
         .with_context(|| format!("binding {}", settings.bind))?;
@@ -97,14 +129,7 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
         }
         ["create-user", id, name, role, branch] => {
             let role = Role::from_code(role).with_context(|| format!("unknown role {role}"))?;
-            let password = match std::env::var("MANDOOB_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => std::io::stdin()
-                    .lock()
-                    .lines()
-                    .next()
-                    .context("no password on stdin")??,
-            };
+            let password = password_from_env_or_stdin()?;
             // The console's rules (`service::accounts`), audited as the command line.
             admin::create_user(
                 storage.as_ref(),
@@ -119,6 +144,14 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
         ["revoke-device", code] => {
             accounts::revoke_device(storage.as_ref(), code, &By::command_line()).await?;
         }
+        ["reset-password", id] => {
+            let password = password_from_env_or_stdin()?;
+            passwords::reset(storage.as_ref(), id, &password, &By::command_line()).await?;
+        }
+        ["set-role", id, role] => {
+            let role = Role::from_code(role).with_context(|| format!("unknown role {role}"))?;
+            accounts::set_role(storage.as_ref(), id, role, &By::command_line()).await?;
+        }
         ["unlock-user", id] => {
             accounts::unlock_user(storage.as_ref(), id, &By::command_line()).await?;
         }
@@ -128,6 +161,18 @@ async fn admin_command(settings: &Settings, command: &[&str]) -> anyhow::Result<
     }
     println!("done");
     Ok(())
+}
+
+/// A password for the command line: `MANDOOB_PASSWORD`, or the first line of standard input.
+fn password_from_env_or_stdin() -> anyhow::Result<String> {
+    Ok(match std::env::var("MANDOOB_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => std::io::stdin()
+            .lock()
+            .lines()
+            .next()
+            .context("no password on stdin")??,
+    })
 }
 
 async fn shutdown_signal() {

@@ -24,7 +24,16 @@ const BAD_USERNAMES: &[&str] = &[
     "rep/1",
     "tab\tname",
 ];
-const BAD_PASSWORDS: &[&str] = &["short", "eleven-char", "           "];
+const BAD_PASSWORDS: &[&str] = &[
+    "short",
+    "eleven-char",
+    "           ",
+    // Long enough, but common or easy to guess (one rule: `service::passwords`).
+    "password1234",
+    "Qwerty123456!",
+    "aaaaaaaaaaaaaaaa",
+    "good-name-good-name",
+];
 const BAD_BRANCHES: &[&str] = &["Q", "QRNQRNQ", "QR1", "Q-R", "ق"];
 
 fn data_dir(name: &str) -> PathBuf {
@@ -340,4 +349,73 @@ async fn revoking_a_device_on_the_command_line_is_audited() {
             && e.user.as_str().starts_with("cli:")),
         "{log:?}"
     );
+}
+
+#[tokio::test]
+async fn the_command_line_resets_passwords_and_changes_roles() {
+    let dir = seeded("reset");
+    let storage = open_storage(&Settings {
+        data_dir: dir.clone(),
+        ..Settings::default()
+    })
+    .expect("storage");
+    let (ok, out) = cli(
+        &dir,
+        &["create-user", "clerk", "Clerk", "committee", "QRN"],
+        ADMIN_PASSWORD,
+    );
+    assert!(ok, "{out}");
+    // The same rule as the console.
+    let (ok, out) = cli(&dir, &["reset-password", "clerk"], "password1234");
+    assert!(!ok && out.contains("too common"), "{out}");
+    let (ok, out) = cli(&dir, &["reset-password", "nobody"], "a fresh long phrase");
+    assert!(!ok && out.contains("no user"), "{out}");
+    let (ok, out) = cli(&dir, &["reset-password", "clerk"], "a fresh long phrase");
+    assert!(ok, "{out}");
+    let clerk = storage
+        .user(&UserId::new("clerk"))
+        .await
+        .expect("lookup")
+        .expect("clerk");
+    assert!(clerk.must_change_password, "changed at the next sign-in");
+    let (ok, out) = cli(&dir, &["set-role", "clerk", "social-researcher"], "");
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&dir, &["set-role", "clerk", "king"], "");
+    assert!(!ok && out.contains("unknown role"), "{out}");
+    let clerk = storage
+        .user(&UserId::new("clerk"))
+        .await
+        .expect("lookup")
+        .expect("clerk");
+    assert_eq!(clerk.role, mandoob_shared::workflow::Role::SocialResearcher);
+    let log = storage.audit_log(20).await.expect("audit log");
+    for action in ["reset-password", "change-role"] {
+        assert!(
+            log.iter().any(|e| e.action == action
+                && e.target == "clerk"
+                && e.user.as_str().starts_with("cli:")),
+            "{action}: {log:?}"
+        );
+    }
+}
+
+#[test]
+fn a_first_start_with_nobody_to_answer_does_not_start_without_an_administrator() {
+    let dir = data_dir("first-start");
+    let out = Command::new(env!("CARGO_BIN_EXE_mandoob-sync-server"))
+        .env("MANDOOB_DATA_DIR", &dir)
+        .env("MANDOOB_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "error")
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the server binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("No administrator account yet"), "{text}");
+    assert!(text.contains("admin create-user"), "{text}");
 }

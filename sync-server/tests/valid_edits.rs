@@ -20,6 +20,8 @@ fn user(id: &str, role: Role) -> UserRecord {
         password_hash: String::new(),
         active: true,
         locked: false,
+        must_change_password: false,
+        enrol_needs_approval: false,
     }
 }
 

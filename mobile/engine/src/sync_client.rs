@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mandoob_shared::sync::{
-    self as wire, Library, LoginRequest, LoginResponse, MissingBlobs, SyncRequest, SyncResponse,
+    self as wire, ChangePasswordRequest, Library, LoginRequest, LoginResponse, MissingBlobs,
+    SyncRequest, SyncResponse,
 };
 
 pub use transfer::{ANSWER_SECONDS, MAX_BUDGET, MIN_BUDGET, RETRIES, STALL_TIMEOUT};
@@ -214,6 +215,25 @@ impl SyncClient {
             .await
             .map_err(|e| SyncError::Server(ServerError::local(e.to_string())))?;
         Ok((Self::new(base, &login.token), login))
+    }
+
+    /// Changes the signed-in user's password (online): the current one is checked by the
+    /// server within its sign-in limits; a refusal carries its code (`password-common`,
+    /// `sign-in-wrong`, …).
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<(), SyncError> {
+        let resp = http()
+            .post(format!("{}/api/v1/password", self.base))
+            .timeout(REQUEST_TIMEOUT)
+            .bearer_auth(&self.token)
+            .json(&ChangePasswordRequest {
+                current: current.into(),
+                new: new.into(),
+            })
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        checked(resp).await?;
+        Ok(())
     }
 
     /// The server's address, as given at sign-in.

@@ -1,13 +1,15 @@
-//! `POST /api/v1/login`: a device signs in once with a username and password and gets a token.
+//! `POST /api/v1/login`: a device signs in once with a username and password and gets a token;
+//! `POST /api/v1/password`: its user changes their password.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use mandoob_shared::sync::{ApiErrorCode, LoginRequest, LoginResponse};
+use mandoob_shared::sync::{ApiErrorCode, ChangePasswordRequest, LoginRequest, LoginResponse};
 
-use super::ApiError;
+use super::{ApiError, Authenticated};
 use crate::service::accounts::{SignIn, enrol_device, verify_sign_in};
+use crate::service::passwords;
 use crate::sign_in_limits::ClientAddress;
 use crate::state::AppState;
 
@@ -75,5 +77,27 @@ pub async fn login(
         role: user.role,
         branch: user.branch,
         device,
+        must_change_password: user.must_change_password,
+        pending_approval: user.enrol_needs_approval,
     }))
+}
+
+/// `POST /api/v1/password`: the device's user changes their password (the current one is
+/// checked within the sign-in limits, see [`passwords::change_own`]); `204 No Content`.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Authenticated(session): Authenticated,
+    Json(req): Json<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    passwords::change_own(
+        &state,
+        address,
+        &session.user.id,
+        &req.current,
+        &req.new,
+        None,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

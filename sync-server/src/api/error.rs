@@ -98,7 +98,27 @@ impl From<StorageError> for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Rule(rule) => ApiError::Refused(rule.to_string()),
+            ServiceError::Rule(rule) => {
+                use crate::service::accounts::Rule;
+                use ApiErrorCode as C;
+                let message = rule.to_string();
+                match rule {
+                    Rule::Password => ApiError::Forbidden(C::PasswordWeak, message),
+                    Rule::CommonPassword => ApiError::Forbidden(C::PasswordCommon, message),
+                    Rule::WrongPassword => ApiError::Forbidden(C::SignInWrong, message),
+                    Rule::Locked => ApiError::Forbidden(C::AccountLocked, message),
+                    Rule::Wait(seconds) => ApiError::Later(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        C::SignInWait,
+                        message,
+                        seconds,
+                    ),
+                    Rule::Busy => {
+                        ApiError::Later(StatusCode::SERVICE_UNAVAILABLE, C::ServerBusy, message, 1)
+                    }
+                    _ => ApiError::Refused(message),
+                }
+            }
             ServiceError::Storage(e) => e.into(),
             ServiceError::Internal(m) => ApiError::Internal(m),
         }

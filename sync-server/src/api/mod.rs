@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/login",
             post(auth::login).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY)),
         )
+        .route(
+            PASSWORD_PATH,
+            post(auth::change_password).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY)),
+        )
         .route("/api/v1/sync", post(sync::sync))
         .route("/api/v1/blobs/missing", post(blobs::missing_blobs))
         .route("/api/v1/library", get(library::library))
@@ -48,7 +52,11 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The session of the bearer token on a request.
+/// The one request a device whose password must be changed may make.
+const PASSWORD_PATH: &str = "/api/v1/password";
+
+/// The session of the bearer token on a request: a device enrolled, not revoked, approved,
+/// whose user has no password to change (but on [`PASSWORD_PATH`]).
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub AuthSession);
 
@@ -65,14 +73,35 @@ impl FromRequestParts<AppState> for Authenticated {
                 ApiErrorCode::NotSignedIn,
                 "sign in first (no bearer token)",
             ))?;
-        let session = state
-            .storage
-            .session(&crate::auth::token_hash(token.trim()))
-            .await?
-            .ok_or(ApiError::Unauthorized(
+        let hash = crate::auth::token_hash(token.trim());
+        let Some(session) = state.storage.session(&hash).await? else {
+            if state.storage.revoked_device(&hash).await?.is_some() {
+                return Err(ApiError::Unauthorized(
+                    ApiErrorCode::DeviceRevoked,
+                    "this device was revoked by an administrator",
+                ));
+            }
+            return Err(ApiError::Unauthorized(
                 ApiErrorCode::NotSignedIn,
-                "this device is not signed in, or it was revoked",
-            ))?;
+                "this device is not signed in",
+            ));
+        };
+        // Changing the password is all a device may do before it has; an unapproved device
+        // may do nothing with cases or photos.
+        if parts.uri.path() != PASSWORD_PATH {
+            if session.user.must_change_password {
+                return Err(ApiError::Forbidden(
+                    ApiErrorCode::PasswordChangeRequired,
+                    "an administrator set this password: change it first".into(),
+                ));
+            }
+            if !session.approved {
+                return Err(ApiError::Forbidden(
+                    ApiErrorCode::DevicePending,
+                    "this device waits for an administrator's approval".into(),
+                ));
+            }
+        }
         Ok(Self(session))
     }
 }

@@ -16,6 +16,7 @@ use super::{ApiError, Authenticated, session_scope, viewer_of};
 use crate::push;
 use crate::service::push::{FromDevice, push_case};
 use crate::service::{library, policy};
+use crate::sign_in_limits::ClientAddress;
 use crate::state::AppState;
 use crate::storage::PullLimit;
 
@@ -33,6 +34,7 @@ fn wire_response(body: Vec<u8>) -> Response {
 /// `POST /api/v1/sync`: push, then pull (see `mandoob_shared::sync`).
 pub async fn sync(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Authenticated(session): Authenticated,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +123,11 @@ pub async fn sync(
     }
     state
         .storage
-        .touch_device(&session.device, Utc::now().timestamp_millis())
+        .touch_device(
+            &session.device,
+            Utc::now().timestamp_millis(),
+            &address.to_string(),
+        )
         .await?;
     let library_version = library::current_version(state.storage.as_ref()).await?;
     Ok(wire_response(wire::encode(&SyncResponse {

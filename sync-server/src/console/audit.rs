@@ -223,8 +223,22 @@ pub fn describe(t: &Translator, names: &Names, e: &AuditEntry) -> Described {
                 .unwrap_or_default();
             (vec![name], rows)
         }
-        "create-user" | "activate-user" | "deactivate-user" | "lock-user" | "unlock-user" => {
+        "create-user" | "activate-user" | "deactivate-user" | "lock-user" | "unlock-user"
+        | "change-password" | "reset-password" | "change-role" => {
+            let role = |code: &str| {
+                Role::from_code(code)
+                    .map(|r| t.text(&r.label_key()))
+                    .unwrap_or_else(|| code.to_owned())
+            };
             let detail = match e.action.as_str() {
+                // "old new": from one role to another.
+                "change-role" => match e.detail.split_once(' ') {
+                    Some((from, to)) => vec![t.text_with(
+                        "console-audit-role-change",
+                        &[("from", &role(from)), ("to", &role(to))],
+                    )],
+                    None => some(&e.detail),
+                },
                 "create-user" => Role::from_code(&e.detail)
                     .map(|r| vec![t.text(&r.label_key())])
                     .unwrap_or_else(|| some(&e.detail)),
@@ -235,7 +249,7 @@ pub fn describe(t: &Translator, names: &Names, e: &AuditEntry) -> Described {
             };
             (vec![names.person(t, &e.target)], detail)
         }
-        "revoke-device" | "enrol-device" => {
+        "revoke-device" | "enrol-device" | "approve-device" | "hold-push" => {
             let mut target = vec![e.target.clone()];
             match names.devices.get(&e.target) {
                 Some((user, name)) => {

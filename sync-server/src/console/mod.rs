@@ -25,6 +25,7 @@ mod dashboard;
 mod error;
 mod export;
 mod households;
+mod password;
 mod queue;
 mod sign_in;
 mod view;
@@ -98,6 +99,17 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/admin/sla", post(admin::set_sla))
         .route("/console/admin/library", post(admin::publish))
         .route("/console/admin/library/{id}/retire", post(admin::retire))
+        .route(password::PATH, get(password::page).post(password::change))
+        .route("/console/admin/users/{id}", get(admin::user_page))
+        .route("/console/admin/users/{id}/role", post(admin::set_role))
+        .route(
+            "/console/admin/users/{id}/password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/console/admin/devices/{code}/approve",
+            post(admin::approve),
+        )
         .route("/console/audit", get(audit::audit))
         .route("/console/audit.csv", get(audit::export))
         .route("/console/export/{file}", get(export::export))
@@ -199,6 +211,10 @@ impl FromRequestParts<AppState> for Console {
                 StatusCode::FORBIDDEN,
                 "console-representatives-refused",
             ));
+        }
+        if session.user.must_change_password && parts.uri.path() != password::PATH {
+            // A password an administrator set is changed before anything else.
+            return Err(Redirect::to(password::PATH).into_response());
         }
         Ok(Self {
             session,
@@ -303,6 +319,7 @@ pub fn layout_with_heading(
         links.push(("admin", "/console/admin", "console-nav-admin"));
         links.push(("audit", "/console/audit", "console-nav-audit"));
     }
+    links.push(("password", password::PATH, "console-password-link"));
     let other = match cx.lang {
         Lang::Ar => Lang::En,
         Lang::En => Lang::Ar,
@@ -420,6 +437,7 @@ fn time_days(days: i64) -> time::Duration {
 #[doc(hidden)]
 pub fn fuzz_forms(data: &[u8]) {
     let _ = serde_urlencoded::from_bytes::<sign_in::SignInForm>(data);
+    password::fuzz_form(data);
     if let Ok(form) = serde_urlencoded::from_bytes::<case::DecideForm>(data)
         && let Some((_, request)) = form.parse()
     {
@@ -457,11 +475,14 @@ mod tests {
             include_str!("dashboard.rs"),
             include_str!("admin/mod.rs"),
             include_str!("admin/page.rs"),
+            include_str!("admin/user.rs"),
+            include_str!("password.rs"),
             include_str!("audit.rs"),
             include_str!("export.rs"),
             include_str!("households.rs"),
             include_str!("error.rs"),
             include_str!("../service/accounts.rs"),
+            include_str!("../service/passwords.rs"),
         ];
         let mut keys: Vec<String> = sources
             .iter()

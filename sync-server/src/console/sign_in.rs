@@ -186,6 +186,7 @@ pub(super) async fn sign_in(
         .max_age(time::Duration::hours(SESSION_HOURS))
         .build();
     let home = match user.role {
+        _ if user.must_change_password => super::password::PATH,
         Role::SocialResearcher => "/console/referrals",
         _ => "/console/queue",
     };

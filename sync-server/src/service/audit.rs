@@ -42,6 +42,11 @@ pub const ACTIONS: &[&str] = &[
     "set-sla",
     "publish-document",
     "retire-document",
+    "change-password",
+    "reset-password",
+    "change-role",
+    "approve-device",
+    "hold-push",
 ];
 
 /// The detail of a `decision` entry (JSON): the outcome's code, the reason as typed, and what

@@ -5,6 +5,7 @@
 //!
 //! - [`push`]: the one way a change enters the store (it takes the case's lock);
 //! - [`accounts`]: sign-in, users, branches, devices and passwords, audited;
+//! - [`passwords`]: the password rule, changing one's own, an administrator's reset;
 //! - [`library`]: the published reference documents and their version;
 //! - [`policy`]: the SLA setting and what "overdue" means;
 //! - [`audit`]: the audit log.
@@ -12,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod library;
+pub mod passwords;
 pub mod policy;
 pub mod push;
 

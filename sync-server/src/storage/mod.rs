@@ -47,6 +47,11 @@ pub struct UserRecord {
     /// Locked after too many failed sign-ins: no password is accepted until an administrator
     /// unlocks it (its devices and sessions go on).
     pub locked: bool,
+    /// Its password was set by an administrator: the next sign-in must change it first.
+    pub must_change_password: bool,
+    /// A device of theirs was revoked: the next device they enrol waits for an
+    /// administrator's approval before it syncs.
+    pub enrol_needs_approval: bool,
 }
 
 /// Who a valid token belongs to.
@@ -56,6 +61,8 @@ pub struct AuthSession {
     pub device: DeviceCode,
     /// When the device was enrolled (milliseconds).
     pub enrolled_at: i64,
+    /// Approved to sync (enrolments after a revocation wait for an administrator).
+    pub approved: bool,
 }
 
 /// A device as the administrator sees it.
@@ -66,7 +73,11 @@ pub struct DeviceRecord {
     pub name: String,
     pub created_at: i64,
     pub last_sync: Option<i64>,
+    /// The client address of its last sync (behind a trusted proxy, the forwarded one).
+    pub last_address: Option<String>,
     pub revoked: bool,
+    /// Waiting for an administrator's approval (enrolled after a revocation).
+    pub approved: bool,
 }
 
 /// A case as stored: its branch and its compacted document (all its changes).
@@ -285,9 +296,34 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<DeviceCode, StorageError>;
     /// The session of a token's hash, unless its device is revoked or its user inactive.
     async fn session(&self, token_hash: &[u8]) -> Result<Option<AuthSession>, StorageError>;
+    /// Revokes a device, and makes its user's next enrolment wait for approval.
     async fn revoke_device(&self, device: &DeviceCode) -> Result<bool, StorageError>;
+    /// The revoked device a token belonged to, and its user ([`Self::session`] finds none).
+    async fn revoked_device(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(DeviceCode, UserId)>, StorageError>;
+    /// Approves a device waiting after a revocation (and lifts its user's wait); false when
+    /// there is no such device waiting.
+    async fn approve_device(&self, device: &DeviceCode) -> Result<bool, StorageError>;
     async fn devices(&self) -> Result<Vec<DeviceRecord>, StorageError>;
-    async fn touch_device(&self, device: &DeviceCode, now: i64) -> Result<(), StorageError>;
+    /// Records a device's sync: when, and from which address.
+    async fn touch_device(
+        &self,
+        device: &DeviceCode,
+        now: i64,
+        address: &str,
+    ) -> Result<(), StorageError>;
+    /// Sets a user's password hash (and whether it must be changed at the next sign-in),
+    /// ending their console sessions but `keep_session`.
+    async fn set_password(
+        &self,
+        user: &UserId,
+        hash: &str,
+        must_change: bool,
+        keep_session: Option<&[u8]>,
+    ) -> Result<bool, StorageError>;
+    async fn set_role(&self, user: &UserId, role: Role) -> Result<bool, StorageError>;
 
     // -- documents --
     async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError>;

@@ -6,6 +6,9 @@
 //! field that was refused (the password excepted: it is never sent back).
 
 mod page;
+mod user;
+
+pub use user::{approve, reset_password, set_role, user_page};
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -174,7 +177,7 @@ pub async fn create_user(
             let field = match rule {
                 Rule::Username | Rule::UserExists(_) => "username",
                 Rule::Name => "display_name",
-                Rule::Password => "password",
+                Rule::Password | Rule::CommonPassword => "password",
                 Rule::BranchCode | Rule::UnknownBranch(_) => "branch",
                 _ => "",
             };
@@ -313,4 +316,5 @@ pub(super) fn fuzz_forms(data: &[u8]) {
     let _ = serde_urlencoded::from_bytes::<BranchForm>(data);
     let _ = serde_urlencoded::from_bytes::<SlaForm>(data);
     let _ = serde_urlencoded::from_bytes::<PublishForm>(data);
+    user::fuzz_forms(data);
 }

@@ -162,32 +162,7 @@ pub async fn render(
         section #devices {
             h2 { (t.text("console-devices")) }
             (notice("devices"))
-            table.cards {
-                thead { tr { th { (t.text("console-device")) } th { (t.text("console-user")) } th { (t.text("console-device-name")) } th { (t.text("console-last-sync")) } th {} } }
-                tbody {
-                    @for d in &devices {
-                        tr data-device=(d.code.as_str()) {
-                            td.lead { bdi { (d.code.as_str()) } }
-                            td data-label=(t.text("console-user")) { bdi { (name_of(d.user.as_str())) } }
-                            td data-label=(t.text("console-device-name")) { bdi { (d.name) } }
-                            td data-label=(t.text("console-last-sync")) {
-                                @match d.last_sync {
-                                    Some(at) => time dir="ltr" { (date_time_of(at)) },
-                                    None => (t.text("console-never")),
-                                }
-                            }
-                            td {
-                                @if d.revoked {
-                                    span.badge.late { (t.text("console-revoked")) }
-                                } @else {
-                                    // Revoking asks first, on a page of its own.
-                                    a.button.danger href=(format!("/console/admin/devices/{}/revoke", d.code.as_str())) { (t.text("console-revoke")) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (super::user::devices_table(cx, &devices.iter().collect::<Vec<_>>(), Some(&name_of)))
         }
         section #users {
             h2 { (t.text("console-users")) }
@@ -197,20 +172,18 @@ pub async fn render(
                 tbody {
                     @for u in &users {
                         tr data-user=(u.id.as_str()) {
-                            td.lead { bdi { (u.id.as_str()) } }
+                            td.lead { a href=(super::user::href(u.id.as_str())) { bdi { (u.id.as_str()) } } }
                             td data-label=(t.text("console-name")) { bdi { (u.display_name) } }
                             td data-label=(t.text("console-role")) { (t.text(&u.role.label_key())) }
                             td data-label=(t.text("console-branch")) { (branch_name(u.branch.as_str())) }
                             td {
+                                (super::user::badges(cx, u))
                                 @if u.locked {
-                                    span.badge.late { (t.text("console-locked-badge")) }
-                                    " "
                                     form.inline method="post" action=(format!("/console/admin/users/{}/unlock", u.id.as_str())) {
                                         (csrf_field(cx))
                                         button type="submit" { (t.text("console-unlock")) }
                                     }
                                 }
-                                @if !u.active { span.badge { (t.text("console-inactive-badge")) } " " }
                                 form.inline method="post" action=(format!("/console/admin/users/{}/active", u.id.as_str())) {
                                     (csrf_field(cx))
                                     input type="hidden" name="active" value=(if u.active { "false" } else { "true" });

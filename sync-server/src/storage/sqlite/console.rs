@@ -35,7 +35,8 @@ impl SqliteStorage {
         self.run(move |c| {
             c.query_row(
                 "SELECT u.id, u.display_name, u.role, u.branch, u.password_hash, u.active,
-                        s.csrf, s.expires_at, u.locked_at IS NOT NULL AS locked
+                        s.csrf, s.expires_at, u.locked_at IS NOT NULL AS locked,
+                        u.must_change_password, u.enrol_needs_approval
                  FROM console_sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1",
                 params![hash, now],

@@ -223,6 +223,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_log_by_action ON audit_log(action, id);
     CREATE INDEX audit_log_by_time ON audit_log(at);
     ",
+    // 12: passwords an administrator reset, to be changed at the next sign-in; enrolment
+    // approval after a revocation; a device's last address (issue 18).
+    "
+    ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN enrol_needs_approval INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE devices ADD COLUMN approved INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE devices ADD COLUMN last_address TEXT;
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from

@@ -132,12 +132,42 @@ impl Storage for SqliteStorage {
         SqliteStorage::revoke_device(self, device).await
     }
 
+    async fn revoked_device(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(DeviceCode, UserId)>, StorageError> {
+        SqliteStorage::revoked_device(self, token_hash).await
+    }
+
+    async fn approve_device(&self, device: &DeviceCode) -> Result<bool, StorageError> {
+        SqliteStorage::approve_device(self, device).await
+    }
+
     async fn devices(&self) -> Result<Vec<DeviceRecord>, StorageError> {
         SqliteStorage::devices(self).await
     }
 
-    async fn touch_device(&self, device: &DeviceCode, now: i64) -> Result<(), StorageError> {
-        SqliteStorage::touch_device(self, device, now).await
+    async fn touch_device(
+        &self,
+        device: &DeviceCode,
+        now: i64,
+        address: &str,
+    ) -> Result<(), StorageError> {
+        SqliteStorage::touch_device(self, device, now, address).await
+    }
+
+    async fn set_password(
+        &self,
+        user: &UserId,
+        hash: &str,
+        must_change: bool,
+        keep_session: Option<&[u8]>,
+    ) -> Result<bool, StorageError> {
+        SqliteStorage::set_password(self, user, hash, must_change, keep_session).await
+    }
+
+    async fn set_role(&self, user: &UserId, role: Role) -> Result<bool, StorageError> {
+        SqliteStorage::set_role(self, user, role).await
     }
 
     async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError> {
