@@ -212,6 +212,8 @@ try {
     ['admin', '/console/admin'],
     ['revoke', `/console/admin/devices/${env('DEVICE')}/revoke`],
     ['audit', '/console/audit'],
+    ['user', '/console/admin/users/rep-a'],
+    ['password', '/console/password'],
   ]);
 } finally {
   await browser.close();
