@@ -64,7 +64,7 @@ crate::model::domain_enum!(
         PasswordChangeRequired => "password-change-required",
         /// Enrolled after a revocation: waits for an administrator's approval.
         DevicePending => "device-pending",
-        /// This device was revoked: push what is unsent (it is held), then forget the cases.
+        /// This device was revoked by an administrator (not merely signed out).
         DeviceRevoked => "device-revoked",
     }
 );

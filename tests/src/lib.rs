@@ -280,37 +280,28 @@ pub struct ConsoleClient {
 impl ConsoleClient {
     /// Signs in through the form; fails unless a session cookie comes back.
     pub async fn sign_in(server: &TestServer, user: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let res = http
-            .post(server.url("/console/sign-in"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username={user}&password={PASSWORD}"))
-            .send()
-            .await?;
-        anyhow::ensure!(res.status() == 303, "sign-in answered {}", res.status());
-        let cookie = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("mandoob_console="))
-            .and_then(|c| c.split(';').next())
-            .ok_or_else(|| anyhow::anyhow!("no session cookie"))?
-            .to_owned();
+        let (status, _, cookie) = console_sign_in(server, user, PASSWORD).await?;
+        anyhow::ensure!(status == 303, "sign-in answered {status}");
+        anyhow::ensure!(!cookie.is_empty(), "no session cookie");
+        Self::on_session(server, &cookie, "/console/referrals").await
+    }
+
+    /// A client on the session `cookie`, with the CSRF token read from the page at `path`.
+    pub async fn on_session(server: &TestServer, cookie: &str, path: &str) -> anyhow::Result<Self> {
         let mut this = Self {
-            http,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             base: server.url(""),
-            cookie,
+            cookie: cookie.to_owned(),
             csrf: String::new(),
         };
-        let page = this.get("/console/referrals").await?.text().await?;
+        let page = this.get(path).await?.text().await?;
         this.csrf = page
             .split("name=\"_csrf\" value=\"")
             .nth(1)
             .and_then(|s| s.split('"').next())
-            .ok_or_else(|| anyhow::anyhow!("no CSRF token on the page"))?
+            .ok_or_else(|| anyhow::anyhow!("no CSRF token on {path}"))?
             .to_owned();
         Ok(this)
     }
@@ -347,6 +338,43 @@ impl ConsoleClient {
             .send()
             .await?)
     }
+}
+
+/// A console sign-in through the form with `password`: the answer's status, where it sends
+/// (`Location`), and the session cookie (`name=value`; empty when none came back).
+pub async fn console_sign_in(
+    server: &TestServer,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<(u16, String, String)> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let res = http
+        .post(server.url("/console/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username={user}&password={}",
+            form_encode(password)
+        ))
+        .send()
+        .await?;
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mandoob_console="))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    Ok((res.status().as_u16(), location, cookie))
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.

@@ -4,44 +4,13 @@
 //! their last address, and a re-enrolment after a revocation waiting for approval.
 
 use mandoob_engine::engine::Engine;
-use mandoob_engine::sync_client::{SyncClient, SyncError};
+use mandoob_engine::sync_client::SyncClient;
 use mandoob_shared::i18n::{Lang, Translator};
 use mandoob_shared::sync::ApiErrorCode;
-use mandoob_tests::{ConsoleClient, Device, PASSWORD, TestServer, form_encode};
+use mandoob_tests::{ConsoleClient, Device, PASSWORD, TestServer, console_sign_in};
 
 const NEW_PASSWORD: &str = "the committee meets on sundays";
 const RESET_PASSWORD: &str = "given by the administrator 7";
-
-/// A console sign-in with `password`: the answer's status, where it sends, and the cookie.
-async fn sign_in(
-    server: &TestServer,
-    user: &str,
-    password: &str,
-) -> anyhow::Result<(u16, String, String)> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let res = http
-        .post(server.url("/console/sign-in"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "username={user}&password={}",
-            form_encode(password)
-        ))
-        .send()
-        .await?;
-    let location = header(&res, "location");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("mandoob_console="))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_default()
-        .to_owned();
-    Ok((res.status().as_u16(), location, cookie))
-}
 
 fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
@@ -49,30 +18,6 @@ fn header(res: &reqwest::Response, name: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// A console client on an existing session cookie (its CSRF token read from `page`).
-async fn client_of(server: &TestServer, cookie: &str, page: &str) -> anyhow::Result<ConsoleClient> {
-    let mut cx = ConsoleClient {
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?,
-        base: server.url(""),
-        cookie: cookie.to_owned(),
-        csrf: String::new(),
-    };
-    let text = cx.get(page).await?.text().await?;
-    cx.csrf = text
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .ok_or_else(|| anyhow::anyhow!("no CSRF token on {page}"))?
-        .to_owned();
-    Ok(cx)
-}
-
-fn code_of(e: &SyncError) -> Option<ApiErrorCode> {
-    e.code()
 }
 
 #[tokio::test]
@@ -116,7 +61,10 @@ async fn passwords_change_and_reset_in_the_console() -> anyhow::Result<()> {
             .contains(&ar.text("console-password-mismatch"))
     );
     // Still the old password.
-    assert_eq!(sign_in(&server, "committee", PASSWORD).await?.0, 303);
+    assert_eq!(
+        console_sign_in(&server, "committee", PASSWORD).await?.0,
+        303
+    );
 
     let res = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await?;
     assert_eq!(res.status(), 303);
@@ -126,8 +74,14 @@ async fn passwords_change_and_reset_in_the_console() -> anyhow::Result<()> {
     let res = other.get("/console/queue").await?;
     assert_eq!(res.status(), 303);
     assert_eq!(header(&res, "location"), "/console/sign-in");
-    assert_eq!(sign_in(&server, "committee", PASSWORD).await?.0, 401);
-    assert_eq!(sign_in(&server, "committee", NEW_PASSWORD).await?.0, 303);
+    assert_eq!(
+        console_sign_in(&server, "committee", PASSWORD).await?.0,
+        401
+    );
+    assert_eq!(
+        console_sign_in(&server, "committee", NEW_PASSWORD).await?.0,
+        303
+    );
 
     // An administrator resets it: the rule applies, the person's sessions end, and their
     // next sign-in goes to the password page first.
@@ -165,9 +119,9 @@ async fn passwords_change_and_reset_in_the_console() -> anyhow::Result<()> {
         .await?;
     assert!(user_page.contains(&ar.text("console-must-change-badge")));
 
-    let (status, location, cookie) = sign_in(&server, "committee", RESET_PASSWORD).await?;
+    let (status, location, cookie) = console_sign_in(&server, "committee", RESET_PASSWORD).await?;
     assert_eq!((status, location.as_str()), (303, "/console/password"));
-    let forced = client_of(&server, &cookie, "/console/password").await?;
+    let forced = ConsoleClient::on_session(&server, &cookie, "/console/password").await?;
     let res = forced.get("/console/queue").await?;
     assert_eq!(
         header(&res, "location"),
@@ -274,25 +228,22 @@ async fn a_device_changes_its_password_and_a_reenrolment_waits_for_approval() ->
     .await?;
     assert!(login.must_change_password);
     let refused = client.sync(&mut engine).await.unwrap_err();
-    assert_eq!(
-        code_of(&refused),
-        Some(ApiErrorCode::PasswordChangeRequired)
-    );
+    assert_eq!(refused.code(), Some(ApiErrorCode::PasswordChangeRequired));
     let weak = client
         .change_password(RESET_PASSWORD, "password1234")
         .await
         .unwrap_err();
-    assert_eq!(code_of(&weak), Some(ApiErrorCode::PasswordCommon));
+    assert_eq!(weak.code(), Some(ApiErrorCode::PasswordCommon));
     let short = client
         .change_password(RESET_PASSWORD, "short")
         .await
         .unwrap_err();
-    assert_eq!(code_of(&short), Some(ApiErrorCode::PasswordWeak));
+    assert_eq!(short.code(), Some(ApiErrorCode::PasswordWeak));
     let wrong = client
         .change_password("not the password", NEW_PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(code_of(&wrong), Some(ApiErrorCode::SignInWrong));
+    assert_eq!(wrong.code(), Some(ApiErrorCode::SignInWrong));
     client.change_password(RESET_PASSWORD, NEW_PASSWORD).await?;
     client.sync(&mut engine).await?;
     let first = login.device.as_str().to_owned();
@@ -316,7 +267,7 @@ async fn a_device_changes_its_password_and_a_reenrolment_waits_for_approval() ->
         .await?;
     assert_eq!(res.status(), 303);
     let revoked = client.sync(&mut engine).await.unwrap_err();
-    assert_eq!(code_of(&revoked), Some(ApiErrorCode::DeviceRevoked));
+    assert_eq!(revoked.code(), Some(ApiErrorCode::DeviceRevoked));
 
     // Signing straight back in gives a device that waits for an administrator.
     let mut again = Engine::in_memory()?;
@@ -330,7 +281,13 @@ async fn a_device_changes_its_password_and_a_reenrolment_waits_for_approval() ->
     .await?;
     assert!(login.pending_approval);
     let pending = client.sync(&mut again).await.unwrap_err();
-    assert_eq!(code_of(&pending), Some(ApiErrorCode::DevicePending));
+    assert_eq!(pending.code(), Some(ApiErrorCode::DevicePending));
+    // Nor may it change the password (someone who knows it would lock the person out).
+    let pending = client
+        .change_password(NEW_PASSWORD, "a phrase of the finder")
+        .await
+        .unwrap_err();
+    assert_eq!(pending.code(), Some(ApiErrorCode::DevicePending));
     let second = login.device.as_str().to_owned();
     let page = admin
         .get("/console/admin/users/rep-a")

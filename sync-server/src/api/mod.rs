@@ -86,21 +86,20 @@ impl FromRequestParts<AppState> for Authenticated {
                 "this device is not signed in",
             ));
         };
-        // Changing the password is all a device may do before it has; an unapproved device
-        // may do nothing with cases or photos.
-        if parts.uri.path() != PASSWORD_PATH {
-            if session.user.must_change_password {
-                return Err(ApiError::Forbidden(
-                    ApiErrorCode::PasswordChangeRequired,
-                    "an administrator set this password: change it first".into(),
-                ));
-            }
-            if !session.approved {
-                return Err(ApiError::Forbidden(
-                    ApiErrorCode::DevicePending,
-                    "this device waits for an administrator's approval".into(),
-                ));
-            }
+        // An unapproved device may do nothing (not even change the password, which would
+        // lock the real person out); changing the password is all a device may do before its
+        // user has.
+        if !session.approved {
+            return Err(ApiError::Forbidden(
+                ApiErrorCode::DevicePending,
+                "this device waits for an administrator's approval".into(),
+            ));
+        }
+        if session.user.must_change_password && parts.uri.path() != PASSWORD_PATH {
+            return Err(ApiError::Forbidden(
+                ApiErrorCode::PasswordChangeRequired,
+                "an administrator set this password: change it first".into(),
+            ));
         }
         Ok(Self(session))
     }

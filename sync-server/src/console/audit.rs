@@ -249,7 +249,7 @@ pub fn describe(t: &Translator, names: &Names, e: &AuditEntry) -> Described {
             };
             (vec![names.person(t, &e.target)], detail)
         }
-        "revoke-device" | "enrol-device" | "approve-device" | "hold-push" => {
+        "revoke-device" | "enrol-device" | "approve-device" => {
             let mut target = vec![e.target.clone()];
             match names.devices.get(&e.target) {
                 Some((user, name)) => {

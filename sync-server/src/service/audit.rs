@@ -46,7 +46,6 @@ pub const ACTIONS: &[&str] = &[
     "reset-password",
     "change-role",
     "approve-device",
-    "hold-push",
 ];
 
 /// The detail of a `decision` entry (JSON): the outcome's code, the reason as typed, and what

@@ -206,6 +206,29 @@ fn done(user: &str, key: &str) -> Response {
     Redirect::to(&format!("{}?done={key}", href(user))).into_response()
 }
 
+/// What a form of the page comes to: back to the page saying `done_key`, or the page again
+/// with the rule `form` broke beside it (an unknown user is a not-found page).
+async fn answer(
+    state: &AppState,
+    cx: &Console,
+    id: &str,
+    form: &'static str,
+    result: Result<(), ServiceError>,
+    done_key: &str,
+) -> Result<Response, ConsoleError> {
+    match result {
+        Ok(()) => Ok(done(id, done_key)),
+        Err(ServiceError::Rule(rule)) if !matches!(rule, accounts::Rule::NoSuchUser(_)) => {
+            let refused = Refused {
+                form,
+                key: rule.key(),
+            };
+            render(state, cx, id, StatusCode::BAD_REQUEST, None, Some(refused)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
@@ -220,25 +243,16 @@ pub async fn set_role(
 ) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
     let role = Role::from_code(&form.role).ok_or_else(ConsoleError::bad_form)?;
-    match accounts::set_role(state.storage.as_ref(), &id, role, &cx.by()).await {
-        Ok(()) => Ok(done(&id, "console-done-role-changed")),
-        Err(ServiceError::Rule(rule)) if !matches!(rule, accounts::Rule::NoSuchUser(_)) => {
-            let refused = Refused {
-                form: "role",
-                key: rule.key(),
-            };
-            render(
-                &state,
-                &cx,
-                &id,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(refused),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = accounts::set_role(state.storage.as_ref(), &id, role, &cx.by()).await;
+    answer(
+        &state,
+        &cx,
+        &id,
+        "role",
+        result,
+        "console-done-role-changed",
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -254,25 +268,16 @@ pub async fn reset_password(
     axum::Form(form): axum::Form<ResetForm>,
 ) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
-    match passwords::reset(state.storage.as_ref(), &id, &form.password, &cx.by()).await {
-        Ok(()) => Ok(done(&id, "console-done-password-reset")),
-        Err(ServiceError::Rule(rule)) if !matches!(rule, accounts::Rule::NoSuchUser(_)) => {
-            let refused = Refused {
-                form: "password",
-                key: rule.key(),
-            };
-            render(
-                &state,
-                &cx,
-                &id,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(refused),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = passwords::reset(state.storage.as_ref(), &id, &form.password, &cx.by()).await;
+    answer(
+        &state,
+        &cx,
+        &id,
+        "password",
+        result,
+        "console-done-password-reset",
+    )
+    .await
 }
 
 /// Approves a device enrolled after a revocation; back to its user's page.
