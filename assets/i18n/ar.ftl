@@ -207,6 +207,7 @@ signin-note = تسجّل الدخول مرة واحدة وأنت متصل، وب
 signin-failed = تعذّر تسجيل الدخول: { $reason }
 signout = تسجيل الخروج
 revoked-message = أخرجت الإدارة هذا الجهاز (أُلغي أو فُقد). عملك غير المرسل باقٍ على الجهاز؛ سجّل الدخول مرة أخرى لإرساله.
+revoked-wiped-message = ألغت الإدارة هذا الجهاز. سُلّم العمل الذي لم يُرسل بعد إلى الإدارة، وحُذفت ملفات الحالات وصورها من هذا الجهاز.
 signed-in-as = مسجّل باسم { $name }
 cases-title = ملفات الأسر
 search-placeholder = ابحث بالاسم أو الرقم المدني أو الهاتف
@@ -755,3 +756,31 @@ api-error-password-common = كلمة المرور هذه شائعة أو سهل�
 api-error-password-change-required = اختر كلمة مرور جديدة قبل المزامنة؛ فقد عيّن مدير النظام هذه.
 api-error-device-pending = ينتظر هذا الهاتف موافقة مدير النظام قبل أن يزامن. اطلبها من المدير ثم زامن مرة أخرى.
 api-error-device-revoked = ألغى مدير النظام هذا الهاتف.
+
+# ما سلّمته الأجهزة الملغاة (صفحة المستخدم).
+console-held-title = ما سلّمته الأجهزة الملغاة
+console-held-hint = يرسل الجهاز الملغى ما لم يُزامَن بعد قبل أن يحذف ملفات الحالات منه. لا يدخل شيء منه في حالة حتى تطبّقه، ويُفحص عند التطبيق كما تُفحص أي مزامنة.
+console-held-received = وصل في
+console-held-what = ما هو
+console-held-state = الحالة
+console-held-changes = { $count ->
+    [zero] لا تغييرات على هذه الحالة
+    [one] تغيير واحد على هذه الحالة
+    [two] تغييران على هذه الحالة
+    [few] { $count } تغييرات على هذه الحالة
+   *[other] { $count } تغييرًا على هذه الحالة
+}
+console-held-photo = صورة
+console-held-waiting = بانتظار القرار
+console-held-applied = طُبّق: قُبل { $accepted } ورُفض { $refused }
+console-held-applied-photo = طُبّق
+console-held-discarded = أُهمل
+console-held-apply = تطبيق
+console-held-discard = إهمال
+console-held-discard-confirm = إهمال هذا العمل نهائيًا
+console-not-held = هذا العنصر طُبّق أو أُهمل من قبل.
+console-done-held-applied = طُبّق العمل المسلَّم.
+console-done-held-discarded = أُهمل العمل المسلَّم.
+console-audit-hold-push = سلّم جهاز ملغى عملًا
+console-audit-apply-held = طبّق عملًا مسلَّمًا
+console-audit-discard-held = أهمل عملًا مسلَّمًا

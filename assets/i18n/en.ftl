@@ -207,6 +207,7 @@ signin-note = You sign in once while online; after that the app works without a 
 signin-failed = Could not sign in: { $reason }
 signout = Sign out
 revoked-message = This device was signed out by headquarters (revoked or lost). Your unsent work stays on the device; sign in again to send it.
+revoked-wiped-message = Headquarters revoked this device. The work it had not sent was handed over to headquarters, and the case files and photos were removed from this device.
 signed-in-as = Signed in as { $name }
 cases-title = Case files
 search-placeholder = Search by name, civil ID or phone
@@ -745,3 +746,28 @@ api-error-password-common = This password is too common or too easy to guess. Ch
 api-error-password-change-required = Choose a new password before syncing: an administrator set this one.
 api-error-device-pending = This phone waits for an administrator's approval before it can sync. Ask your administrator, then sync again.
 api-error-device-revoked = This phone was revoked by an administrator.
+
+# Work handed over by revoked devices (the user's page).
+console-held-title = Work handed over by revoked devices
+console-held-hint = A revoked device sends what it had not synced before it deletes its case files. Nothing of it enters a case until you apply it; applying checks it as any sync would.
+console-held-received = Received
+console-held-what = What
+console-held-state = State
+console-held-changes = { $count ->
+    [one] One change to this case
+   *[other] { $count } changes to this case
+}
+console-held-photo = A photo
+console-held-waiting = Waiting for a decision
+console-held-applied = Applied: { $accepted } taken, { $refused } refused
+console-held-applied-photo = Applied
+console-held-discarded = Discarded
+console-held-apply = Apply
+console-held-discard = Discard
+console-held-discard-confirm = Discard this work for good
+console-not-held = This item was already applied or discarded.
+console-done-held-applied = The handed-over work was applied.
+console-done-held-discarded = The handed-over work was discarded.
+console-audit-hold-push = A revoked device handed over work
+console-audit-apply-held = Applied handed-over work
+console-audit-discard-held = Discarded handed-over work

@@ -35,6 +35,10 @@ pub enum AppError {
     /// The server no longer accepts this device's token (revoked or signed out elsewhere).
     #[error("this device was signed out by the server")]
     Revoked,
+    /// An administrator revoked this device: its unsent work was handed over to the server
+    /// and its case data wiped.
+    #[error("this device was revoked; its unsent work was handed over and its data wiped")]
+    Wiped,
     #[error("not signed in")]
     NotSignedIn,
 }
@@ -174,10 +178,23 @@ impl Backend {
         Ok(())
     }
 
-    /// One full sync: push, pull until up to date, photos.
+    /// One full sync: push, pull until up to date, photos. A device an administrator revoked
+    /// hands its unsent work over and wipes its case data instead ([`AppError::Wiped`]); when
+    /// the hand-over cannot finish now, everything stays for the next try.
     pub async fn sync(&self) -> Result<SyncSummary, AppError> {
         let client = self.client().ok_or(AppError::NotSignedIn)?;
-        Ok(client.sync(&mut self.engine()).await?)
+        match client.sync(&mut self.engine()).await {
+            Err(SyncError::Unauthorized(said))
+                if said.code == Some(ApiErrorCode::DeviceRevoked) =>
+            {
+                client.hand_over_and_wipe(&mut self.engine()).await?;
+                if let Ok(mut c) = self.client.lock() {
+                    *c = None;
+                }
+                Err(AppError::Wiped)
+            }
+            other => Ok(other?),
+        }
     }
 
     pub async fn list(&self, q: ListQuery) -> Result<Vec<CaseSummary>, AppError> {

@@ -366,6 +366,8 @@ pub struct SyncView {
     pub pending_photos: u64,
     /// Set when the server said this device's token is no longer valid.
     pub revoked: bool,
+    /// Set when, revoked, this device handed its unsent work over and wiped its case data.
+    pub wiped: bool,
 }
 
 impl Default for SyncView {
@@ -380,6 +382,7 @@ impl Default for SyncView {
             pending_changes: 0,
             pending_photos: 0,
             revoked: false,
+            wiped: false,
         }
     }
 }

@@ -134,6 +134,22 @@ pub struct PushDoc {
     pub changes: Vec<Bytes>,
 }
 
+/// A revoked device's unsent changes, handed over before it wipes its data
+/// (`POST /api/v1/hand-over`): the server holds them, unapplied, for an administrator to apply
+/// or discard. At most [`MAX_PUSH_CHANGES`] and [`MAX_PUSH_BYTES`] per request, like a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandOver {
+    pub protocol: u32,
+    pub push: Vec<PushDoc>,
+}
+
+/// The server's receipt for a hand-over (JSON): how many items it holds of this request,
+/// counting again those it already held (a hand-over sent twice after a cut is held once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandOverReceipt {
+    pub held: u32,
+}
+
 /// The server's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use mandoob_shared::doc::FieldPath;
 use mandoob_shared::ids::{CaseId, Date, MemberId, RequestId};
 use mandoob_shared::model::{DocumentKind, Referral, ServiceRecord};
-use mandoob_shared::sync::{Library, SyncRequest, SyncResponse};
+use mandoob_shared::sync::{Library, PushDoc, SyncRequest, SyncResponse};
 use mandoob_shared::workflow::EventKind;
 
 use crate::engine::Engine;
@@ -235,6 +235,10 @@ commands! {
     Credentials => credentials -> Option<Credentials> = Credentials: engine.credentials();
     /// Forgets the token and the session (sign-out, or a revoked device). Case files stay.
     SignOut => sign_out: engine.sign_out();
+    /// Every local change the server has not acknowledged (a revoked device hands it over).
+    UnsentWork => unsent_work -> Vec<PushDoc> = Pushes: engine.unsent_work();
+    /// Removes every case file, photo and the token (a revoked device, after handing over).
+    Wipe => wipe: engine.wipe();
     /// How the app is read on this device (language, digits); the defaults when never set.
     Preferences => preferences -> Preferences = Preferences: engine.preferences();
     /// Keeps how the app is read on this device.

@@ -175,6 +175,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Every local change the server has not acknowledged, whole ([`sync::unsent`]): what a
+    /// revoked device hands over before it wipes its data.
+    pub fn unsent_work(&mut self) -> Result<Vec<wire::PushDoc>, EngineError> {
+        sync::unsent(&self.store)
+    }
+
+    /// Removes every case file, photo and the token from this device ([`Store::wipe`]); how
+    /// the app is read stays.
+    pub fn wipe(&mut self) -> Result<(), EngineError> {
+        self.store.wipe()?;
+        self.session = None;
+        self.sla = SlaPolicy::default();
+        self.cache.clear();
+        Ok(())
+    }
+
     pub(crate) fn cache_take(&mut self, id: &str) -> Result<CaseDoc, EngineError> {
         if let Some(pos) = self.cache.iter().position(|(k, _)| k == id)
             && let Some((_, doc)) = self.cache.remove(pos)

@@ -179,6 +179,7 @@ pub enum Reply {
     Credentials(Option<Credentials>),
     Preferences(Preferences),
     Library(mandoob_shared::sync::Library),
+    Pushes(Vec<mandoob_shared::sync::PushDoc>),
 }
 
 /// Something the UI may want to react to.

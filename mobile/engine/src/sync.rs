@@ -222,6 +222,24 @@ pub fn prepare(store: &Store, page: u32) -> Result<SyncRequest, EngineError> {
     })
 }
 
+/// Every local change the server has not acknowledged, one [`PushDoc`] per case, without
+/// the limits of a sync request (the caller splits it) and without recording anything.
+pub fn unsent(store: &Store) -> Result<Vec<PushDoc>, EngineError> {
+    let mut out = Vec::new();
+    for id in cases::unsynced(store.conn())? {
+        let known = server_heads(store, &id)?;
+        let mut doc = store.load_doc(&id)?;
+        let changes = doc.changes_since(&known);
+        if !changes.is_empty() {
+            out.push(PushDoc {
+                case: CaseId::new(id),
+                changes: changes.into_iter().map(wire::Bytes).collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Applies the server's answer to the last request [`prepare`]d, in one transaction (with
 /// `sla` for due dates; the caller adopts the answer's SLA first).
 pub fn apply(

@@ -4,9 +4,11 @@
 //! ([`EngineApi`]) on the engine itself or a handle to it.
 
 mod error;
+mod hand_over;
 mod transfer;
 
 pub use error::{ServerError, SyncError};
+pub use hand_over::{HandedOver, hand_over_requests};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -142,6 +142,7 @@ fn engine_error_text(tr: &Translator, e: &AppError) -> Vec<String> {
         AppError::Engine(EngineError::Frozen(_)) => vec![tr.text("error-frozen")],
         AppError::Engine(EngineError::TooLarge(_)) => vec![tr.text("error-too-large")],
         AppError::Revoked => vec![tr.text("revoked-message")],
+        AppError::Wiped => vec![tr.text("revoked-wiped-message")],
         other => vec![tr.text(&app_error_key(other))],
     }
 }
@@ -159,6 +160,7 @@ pub(crate) fn app_error_key(e: &AppError) -> String {
         AppError::Server(code) => return server(code, "error-server"),
         AppError::Offline(_) => "error-offline",
         AppError::Revoked => "revoked-message",
+        AppError::Wiped => "revoked-wiped-message",
         AppError::NotSignedIn => "error-not-signed-in",
         AppError::Engine(e) => match e {
             EngineError::NoSession => "error-not-signed-in",
@@ -363,6 +365,15 @@ pub struct SyncRequest;
 
 async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
     match backend.sync().await {
+        Err(AppError::Wiped) => {
+            let mut view = ctx.sync.write();
+            view.revoked = true;
+            view.wiped = true;
+            drop(view);
+            ctx.user.set(None);
+            ctx.user_id.set(None);
+            ctx.screen.set(Screen::SignIn);
+        }
         Err(AppError::Revoked) => {
             ctx.sync.write().revoked = true;
             let _ = backend.sign_out().await;
@@ -394,6 +405,7 @@ mod error_tests {
             AppError::SignInRefused(None),
             AppError::Server(None),
             AppError::Revoked,
+            AppError::Wiped,
             AppError::NotSignedIn,
             AppError::Engine(EngineError::NoSession),
             AppError::Engine(EngineError::NoSuchCase),

@@ -32,7 +32,10 @@ pub(super) fn SignIn() -> Element {
     });
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
-    let revoked = (ctx.sync)().revoked;
+    let (revoked, wiped) = {
+        let view = (ctx.sync)();
+        (view.revoked, view.wiped)
+    };
     let syncer = use_coroutine_handle::<SyncRequest>();
     let submit = move |_| {
         let backend = backend.clone();
@@ -48,6 +51,7 @@ pub(super) fn SignIn() -> Element {
                     ctx.user_id.set(Some(UserId::new(c.username)));
                     ctx.user.set(Some(c.display_name));
                     ctx.sync.write().revoked = false;
+                    ctx.sync.write().wiped = false;
                     password.set(String::new());
                     ctx.screen.set(Screen::Cases);
                     syncer.send(SyncRequest);
@@ -62,7 +66,9 @@ pub(super) fn SignIn() -> Element {
     rsx! {
         section { class: "card",
             h2 { {tr.text("signin-title")} }
-            if revoked {
+            if wiped {
+                p { class: "error", role: "alert", {tr.text("revoked-wiped-message")} }
+            } else if revoked {
                 p { class: "error", {tr.text("revoked-message")} }
             }
             p { class: "hint", {tr.text("signin-note")} }

@@ -5,12 +5,14 @@
 //! - [`auth`]: `POST /api/v1/login`;
 //! - [`sync`]: `POST /api/v1/sync` (push, then pull);
 //! - [`blobs`]: resumable photo uploads and downloads, within the reader's scope;
+//! - [`hand_over`]: a revoked device's unsent work, held for an administrator;
 //! - [`library`]: the published reference documents;
 //! - [`error`]: [`ApiError`], a clear message for the device and internals only in the log.
 
 pub mod auth;
 pub mod blobs;
 pub mod error;
+pub mod hand_over;
 pub mod library;
 pub mod sync;
 
@@ -44,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/sync", post(sync::sync))
         .route("/api/v1/blobs/missing", post(blobs::missing_blobs))
         .route("/api/v1/library", get(library::library))
+        .route("/api/v1/hand-over", post(hand_over::hand_over))
+        .route(
+            "/api/v1/hand-over/photos/{sha}",
+            axum::routing::put(hand_over::hand_over_photo),
+        )
         .route(
             "/api/v1/blobs/{sha}",
             get(blobs::blob_download)

@@ -110,6 +110,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/console/admin/devices/{code}/approve",
             post(admin::approve),
         )
+        .route("/console/admin/held/{id}/apply", post(admin::apply_held))
+        .route(
+            "/console/admin/held/{id}/discard",
+            post(admin::discard_held),
+        )
         .route("/console/audit", get(audit::audit))
         .route("/console/audit.csv", get(audit::export))
         .route("/console/export/{file}", get(export::export))
@@ -476,6 +481,7 @@ mod tests {
             include_str!("admin/mod.rs"),
             include_str!("admin/page.rs"),
             include_str!("admin/user.rs"),
+            include_str!("admin/held.rs"),
             include_str!("password.rs"),
             include_str!("audit.rs"),
             include_str!("export.rs"),

@@ -58,6 +58,8 @@ pub enum Rule {
     OwnRole,
     #[error("there is no device waiting for approval {0}")]
     NotWaiting(String),
+    #[error("this handed-over item was already applied or discarded")]
+    NotHeld,
 }
 
 impl Rule {
@@ -72,6 +74,7 @@ impl Rule {
             Rule::UserExists(_) => "console-user-exists",
             Rule::BranchExists(_) => "console-branch-exists",
             Rule::NoSuchDevice(_) => "console-no-such-device",
+            Rule::NotHeld => "console-not-held",
             Rule::NoSuchUser(_) => "console-no-such-user",
             Rule::NotYourself => "console-not-yourself",
             Rule::CommonPassword => "console-common-password",

@@ -46,6 +46,9 @@ pub const ACTIONS: &[&str] = &[
     "reset-password",
     "change-role",
     "approve-device",
+    "hold-push",
+    "apply-held",
+    "discard-held",
 ];
 
 /// The detail of a `decision` entry (JSON): the outcome's code, the reason as typed, and what

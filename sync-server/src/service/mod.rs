@@ -6,12 +6,14 @@
 //! - [`push`]: the one way a change enters the store (it takes the case's lock);
 //! - [`accounts`]: sign-in, users, branches, devices and passwords, audited;
 //! - [`passwords`]: the password rule, changing one's own, an administrator's reset;
+//! - [`hand_over`]: what a revoked device hands over, held for an administrator;
 //! - [`library`]: the published reference documents and their version;
 //! - [`policy`]: the SLA setting and what "overdue" means;
 //! - [`audit`]: the audit log.
 
 pub mod accounts;
 pub mod audit;
+pub mod hand_over;
 pub mod library;
 pub mod passwords;
 pub mod policy;

@@ -184,6 +184,80 @@ pub struct ConsoleSession {
     pub expires_at: i64,
 }
 
+/// What a revoked device handed over: the changes of one case, or one photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldKind {
+    Changes,
+    Photo,
+}
+
+/// Where an item handed over stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldState {
+    /// Waiting for an administrator.
+    Held,
+    Applied,
+    Discarded,
+}
+
+impl HeldState {
+    pub fn code(self) -> &'static str {
+        match self {
+            HeldState::Held => "held",
+            HeldState::Applied => "applied",
+            HeldState::Discarded => "discarded",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [HeldState::Held, HeldState::Applied, HeldState::Discarded]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// An item a revoked device handed over (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldItem {
+    pub id: i64,
+    pub device: DeviceCode,
+    pub user: UserId,
+    pub kind: HeldKind,
+    /// The case of changes (`None` for a photo).
+    pub case: Option<CaseId>,
+    pub sha256: String,
+    pub bytes: u64,
+    /// How many changes (1 for a photo).
+    pub changes: u32,
+    pub received_at: i64,
+    pub state: HeldState,
+    /// What applying it came to, in the administrator's words (`accepted refused`).
+    pub outcome: String,
+}
+
+/// An item to hold (see [`Storage::hold`]).
+#[derive(Debug, Clone)]
+pub struct NewHeld<'a> {
+    pub device: &'a DeviceCode,
+    pub user: &'a UserId,
+    pub kind: HeldKind,
+    pub case: Option<&'a CaseId>,
+    pub sha256: &'a str,
+    pub body: &'a [u8],
+    pub changes: u32,
+    pub now: i64,
+}
+
+/// What holding an item came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldOutcome {
+    New,
+    /// Already held (a hand-over sent again after a cut).
+    Known,
+    /// The device's items would pass the limit: not held.
+    Full,
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -324,6 +398,26 @@ pub trait Storage: Send + Sync + 'static {
         keep_session: Option<&[u8]>,
     ) -> Result<bool, StorageError>;
     async fn set_role(&self, user: &UserId, role: Role) -> Result<bool, StorageError>;
+
+    /// Holds an item a revoked device handed over, unless the device's held bytes would pass
+    /// `max_bytes`.
+    async fn hold(&self, item: NewHeld<'_>, max_bytes: u64) -> Result<HoldOutcome, StorageError>;
+    /// The items handed over by a user's devices, oldest first.
+    async fn held_items(&self, user: &UserId) -> Result<Vec<HeldItem>, StorageError>;
+    /// One item and its bytes, while it is held.
+    async fn held_body(&self, id: i64) -> Result<Option<(HeldItem, Vec<u8>)>, StorageError>;
+    /// Records an administrator's decision on a held item (and forgets its bytes); false when
+    /// it is no longer held.
+    async fn settle_held(
+        &self,
+        id: i64,
+        state: HeldState,
+        outcome: &str,
+    ) -> Result<bool, StorageError>;
+
+    /// Stores a held photo as its device's upload and marks it applied; false when it is no
+    /// longer held (or is not a photo).
+    async fn apply_held_photo(&self, id: i64) -> Result<bool, StorageError>;
 
     // -- documents --
     async fn case(&self, case: &CaseId) -> Result<Option<StoredCase>, StorageError>;

@@ -239,6 +239,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes every case file, photo, search entry and sync position, and the token and
+    /// session: what a revoked device does once it has handed its unsent work over. Only how
+    /// the app is read (language, digits) stays. The freed pages are overwritten
+    /// (`secure_delete`), the file rebuilt without them (`VACUUM`) and the write-ahead log
+    /// emptied, so that none of it can be read back from the file.
+    pub fn wipe(&mut self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM name_tokens; DELETE FROM case_ids; DELETE FROM name_suffixes;
+             DELETE FROM snapshots; DELETE FROM changes; DELETE FROM server_heads;
+             DELETE FROM case_thumbnails; DELETE FROM cases; DELETE FROM blobs;
+             DELETE FROM blob_fetches; DELETE FROM refused_changes;",
+        )?;
+        tx.execute(
+            "DELETE FROM settings WHERE key <> ?1",
+            [settings::PREFERENCES.name()],
+        )?;
+        tx.commit()?;
+        self.conn.execute_batch("VACUUM")?;
+        // Not in WAL mode (the browser's storage), this is a no-op that still answers a row.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
 /// Storage use.
 pub fn usage(conn: &Connection) -> Result<StorageStats, StoreError> {
     let one = |sql: &str| -> Result<u64, StoreError> {

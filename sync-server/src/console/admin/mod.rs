@@ -5,9 +5,11 @@
 //! (beside what it changed); a form refused comes back as typed, with the reason beside the
 //! field that was refused (the password excepted: it is never sent back).
 
+mod held;
 mod page;
 mod user;
 
+pub use held::{apply as apply_held, discard as discard_held};
 pub use user::{approve, reset_password, set_role, user_page};
 
 use axum::extract::{Path, Query, State};

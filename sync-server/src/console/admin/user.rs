@@ -117,6 +117,7 @@ async fn render(
     };
     let devices = state.storage.devices().await?;
     let theirs: Vec<&DeviceRecord> = devices.iter().filter(|d| d.user == user.id).collect();
+    let held = state.storage.held_items(&user.id).await?;
     let branches = state.storage.branches().await?;
     let branch = branches
         .iter()
@@ -176,6 +177,7 @@ async fn render(
             h2 { (t.text("console-user-devices")) }
             (devices_table(cx, &theirs, None))
         }
+        (super::held::section(cx, &held, &theirs))
     };
     let title = t.text_with("console-user-title", &[("name", &user.display_name)]);
     Ok((status, layout(cx, "admin", &title, body)).into_response())
@@ -303,4 +305,5 @@ pub async fn approve(
 pub(super) fn fuzz_forms(data: &[u8]) {
     let _ = serde_urlencoded::from_bytes::<RoleForm>(data);
     let _ = serde_urlencoded::from_bytes::<ResetForm>(data);
+    super::held::fuzz_form(data);
 }

@@ -231,6 +231,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE devices ADD COLUMN approved INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE devices ADD COLUMN last_address TEXT;
     ",
+    // 13: what revoked devices handed over, held for an administrator to apply or discard
+    // (issue 18). The bytes are forgotten once decided.
+    "
+    CREATE TABLE held_items (
+        id INTEGER PRIMARY KEY,
+        device TEXT NOT NULL REFERENCES devices(code),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL,
+        case_id TEXT,
+        sha256 TEXT NOT NULL,
+        body BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        changes INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'held',
+        outcome TEXT NOT NULL DEFAULT '',
+        UNIQUE (device, sha256)
+    ) STRICT;
+    CREATE INDEX held_items_by_user ON held_items(user_id, id);
+    ",
 ];
 
 /// Migration 3 adds `case_blobs`; the references of cases stored before it are read from

@@ -15,6 +15,7 @@ mod blobs;
 mod cases;
 mod console;
 pub mod files;
+mod held;
 mod migrations;
 
 use std::path::Path;
@@ -102,6 +103,31 @@ impl SqliteStorage {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn hold(&self, item: NewHeld<'_>, max_bytes: u64) -> Result<HoldOutcome, StorageError> {
+        SqliteStorage::hold(self, item, max_bytes).await
+    }
+
+    async fn apply_held_photo(&self, id: i64) -> Result<bool, StorageError> {
+        SqliteStorage::apply_held_photo(self, id).await
+    }
+
+    async fn held_items(&self, user: &UserId) -> Result<Vec<HeldItem>, StorageError> {
+        SqliteStorage::held_items(self, user).await
+    }
+
+    async fn held_body(&self, id: i64) -> Result<Option<(HeldItem, Vec<u8>)>, StorageError> {
+        SqliteStorage::held_body(self, id).await
+    }
+
+    async fn settle_held(
+        &self,
+        id: i64,
+        state: HeldState,
+        outcome: &str,
+    ) -> Result<bool, StorageError> {
+        SqliteStorage::settle_held(self, id, state, outcome).await
+    }
+
     async fn create_branch(&self, code: &BranchCode, name: &str) -> Result<(), StorageError> {
         SqliteStorage::create_branch(self, code, name).await
     }
