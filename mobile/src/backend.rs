@@ -57,6 +57,17 @@ impl From<SyncError> for AppError {
     }
 }
 
+/// A sign-in that went through, and what the server asks of this device first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedIn {
+    pub credentials: Credentials,
+    /// An administrator set the password: it is changed before anything else.
+    pub must_change_password: bool,
+    /// Enrolled after one of the user's devices was revoked: an administrator approves it
+    /// before it may sync.
+    pub pending_approval: bool,
+}
+
 /// Why a full photo cannot be shown.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PhotoError {
@@ -125,7 +136,7 @@ impl Backend {
         username: &str,
         password: &str,
         device_name: &str,
-    ) -> Result<Credentials, AppError> {
+    ) -> Result<SignedIn, AppError> {
         let (client, login) = SyncClient::sign_in(server, username, password, device_name)
             .await
             .map_err(|e| match e {
@@ -162,7 +173,18 @@ impl Backend {
         if let Ok(mut c) = self.client.lock() {
             *c = Some(client);
         }
-        Ok(credentials)
+        Ok(SignedIn {
+            credentials,
+            must_change_password: login.must_change_password,
+            pending_approval: login.pending_approval,
+        })
+    }
+
+    /// Changes the signed-in user's password (online). A refusal is the server's code:
+    /// `sign-in-wrong` for a wrong current password, `password-common`, `password-weak`.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<(), AppError> {
+        let client = self.client().ok_or(AppError::NotSignedIn)?;
+        Ok(client.change_password(current, new).await?)
     }
 
     pub async fn credentials(&self) -> Result<Option<Credentials>, AppError> {

@@ -21,11 +21,21 @@ pub enum Screen {
     SignIn,
     Cases,
     Register,
-    Case { id: CaseId, tab: CaseTab },
-    Receipt { id: CaseId, request: RequestId },
-    Survey { id: CaseId },
+    Case {
+        id: CaseId,
+        tab: CaseTab,
+    },
+    Receipt {
+        id: CaseId,
+        request: RequestId,
+    },
+    Survey {
+        id: CaseId,
+    },
     Sync,
     Library,
+    /// Changing the password (from the sync screen, or first when an administrator reset it).
+    Password,
 }
 
 /// The parts of an open case.

@@ -29,10 +29,11 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
         "{wrong:?}"
     );
     assert!(backend.credentials().await?.is_none());
-    let creds = backend
+    let signed = backend
         .sign_in(&server.url(""), "rep-a", PASSWORD, "phone")
         .await?;
-    assert_eq!(creds.username, "rep-a");
+    assert_eq!(signed.credentials.username, "rep-a");
+    assert!(!signed.must_change_password && !signed.pending_approval);
     backend.sync().await?;
     let device = server
         .storage()?
@@ -60,7 +61,8 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
         .await?;
     assert!(matches!(backend.sync().await, Err(AppError::Offline(_))));
 
-    // Headquarters revokes the device (a lost phone): the next sync says so plainly.
+    // Headquarters revokes the device (a lost phone): at its next sync it hands the unsent
+    // case over and wipes its case data, and says so plainly.
     let server = TestServer::start_on_port(
         Settings {
             data_dir,
@@ -70,12 +72,60 @@ async fn sign_in_once_then_offline_then_revoked() -> anyhow::Result<()> {
     )
     .await?;
     assert!(server.storage()?.revoke_device(&device).await?);
-    assert_eq!(backend.sync().await.unwrap_err(), AppError::Revoked);
-    // Signing out forgets the token; the unsent case stays on the device.
-    backend.sign_out().await?;
+    assert_eq!(backend.sync().await.unwrap_err(), AppError::Wiped);
     assert!(!backend.signed_in());
     assert!(backend.credentials().await?.is_none());
-    let rows = backend.list(ListQuery::default()).await?;
-    assert!(rows.iter().any(|r| r.id == id && r.unsynced));
+    assert!(backend.list(ListQuery::default()).await?.is_empty());
+    let held = server
+        .storage()?
+        .held_items(&mandoob_shared::ids::UserId::new("rep-a"))
+        .await?;
+    assert!(
+        held.iter().any(|h| h.case.as_ref() == Some(&id)),
+        "the unsent case is held for an administrator: {held:?}"
+    );
+    Ok(())
+}
+
+/// A password an administrator reset: the sign-in says it must be changed, sync is refused
+/// until it is, and the change goes through the app's backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_password_is_changed_before_syncing() -> anyhow::Result<()> {
+    use mandoob_shared::sync::ApiErrorCode;
+    let server = TestServer::start().await?;
+    let storage = server.storage()?;
+    let given = "given by the administrator 7";
+    mandoob_sync_server::service::passwords::reset(
+        storage.as_ref(),
+        "rep-a",
+        given,
+        &mandoob_sync_server::service::audit::By::command_line(),
+    )
+    .await?;
+    let db = temp_dir("reset").join("device.sqlite");
+    let (engine, _thread) = EngineHandle::start(Location::File(db))?;
+    let backend = Backend::new(engine).await?;
+    let signed = backend
+        .sign_in(&server.url(""), "rep-a", given, "phone")
+        .await?;
+    assert!(signed.must_change_password);
+    assert_eq!(
+        backend.sync().await.unwrap_err(),
+        AppError::Server(Some(ApiErrorCode::PasswordChangeRequired))
+    );
+    assert_eq!(
+        backend
+            .change_password("not it", "a courtyard with two palm trees")
+            .await,
+        Err(AppError::Server(Some(ApiErrorCode::SignInWrong)))
+    );
+    assert_eq!(
+        backend.change_password(given, "password123456").await,
+        Err(AppError::Server(Some(ApiErrorCode::PasswordCommon)))
+    );
+    backend
+        .change_password(given, "a courtyard with two palm trees")
+        .await?;
+    backend.sync().await?;
     Ok(())
 }

@@ -79,8 +79,25 @@ try {
   }
   await lang('ar');
   await page.fill('#username', env('USERNAME'));
-  await page.fill('#password', env('PASSWORD'));
+  await page.fill('#password', env('RESET_PASSWORD'));
   await click('#signin');
+  // The administrator reset it: a new one first, with no way around (no navigation).
+  await page.waitForSelector('#password-forced');
+  check(!(await page.$('#nav-cases')), 'no navigation before the password is changed');
+  for (const l of ['ar', 'en']) {
+    await lang(l);
+    await app(l, 'password-forced');
+  }
+  await lang('ar');
+  await page.fill('#password-current', env('RESET_PASSWORD'));
+  await page.fill('#password-new', env('NEW_PASSWORD'));
+  await page.fill('#password-repeat', 'not the same one at all');
+  await click('#password-submit');
+  await page.waitForSelector('#password-error');
+  await app('ar', 'password-mismatch');
+  check(await page.inputValue('#password-new') === env('NEW_PASSWORD'), 'what was typed stays');
+  await page.fill('#password-repeat', env('NEW_PASSWORD'));
+  await click('#password-submit');
   await page.waitForSelector('#sync-badge.sync-up-to-date', { timeout: 120000 });
 
   for (const l of ['ar', 'en']) {
@@ -101,6 +118,20 @@ try {
     await click('#nav-sync');
     await page.waitForSelector('#sync-now');
     await app(l, 'sync');
+    // Changing the password from the sync screen: a wrong current one is refused, said in
+    // the person's language, and the form keeps what was typed.
+    await click('#change-password');
+    await page.waitForSelector('#password-form');
+    check(!(await page.$('#password-forced')), 'not forced from the sync screen');
+    await page.fill('#password-current', 'not my password at all');
+    await page.fill('#password-new', 'another long sentence of mine');
+    await page.fill('#password-repeat', 'another long sentence of mine');
+    await click('#password-submit');
+    await page.waitForSelector('#password-error');
+    check((await page.textContent('#password-error')).includes(l === 'ar' ? 'الحالية' : 'current'), 'the current password is named');
+    await app(l, 'password-refused');
+    await click('#password-back');
+    await page.waitForSelector('#sync-now');
     await click('#nav-library');
     await page.waitForSelector('#policy');
     await app(l, 'library');

@@ -27,6 +27,10 @@ pub const LONG_NAME_AR: &str =
 pub const LONG_NAME_EN: &str =
     "Abdulrahman Mohammed Abdullah Sulaiman Nasser Abdulaziz Fahad Mubarak Al-Enezi Al-Shammari";
 
+/// The password an administrator gives the representative, and the one they choose.
+const RESET_PASSWORD: &str = "given by the administrator 7";
+const NEW_PASSWORD: &str = "a courtyard with two palm trees";
+
 fn long_names(case: &mut CaseFile) {
     if let Some(head) = case
         .household
@@ -136,6 +140,17 @@ async fn every_screen_in_both_languages_holds_at_phone_width() -> anyhow::Result
         ("WAITING_REF", reference(&mut rep, &waiting)?),
     ];
     let case_path = |id: &CaseId| format!("/console/cases/{}", id.as_str());
+    // An administrator resets the representative's password: the app asks for a new one
+    // before anything else.
+    let admin = ConsoleClient::sign_in(&server, "admin").await?;
+    let res = admin
+        .post(
+            "/console/admin/users/rep-a/password",
+            &[("password", RESET_PASSWORD)],
+            true,
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 303, "reset answered {}", res.status());
 
     let shots = repo().join("target/screenshots/every-screen");
     let mut env = vec![
@@ -143,6 +158,8 @@ async fn every_screen_in_both_languages_holds_at_phone_width() -> anyhow::Result
         ("SERVER_URL", server.url("")),
         ("USERNAME", "rep-a".to_owned()),
         ("PASSWORD", PASSWORD.to_owned()),
+        ("RESET_PASSWORD", RESET_PASSWORD.to_owned()),
+        ("NEW_PASSWORD", NEW_PASSWORD.to_owned()),
         ("PROFILE", temp_dir("profile").display().to_string()),
         ("FTL", repo().join("assets/i18n").display().to_string()),
         ("SHOTS", shots.display().to_string()),
@@ -162,6 +179,8 @@ async fn every_screen_in_both_languages_holds_at_phone_width() -> anyhow::Result
     for name in [
         "ar-app-cases-360",
         "en-app-cases-360",
+        "ar-app-password-forced-360",
+        "en-app-password-forced-360",
         "ar-app-decided-visit-registration-360",
         "en-app-decided-visit-registration-360",
         "ar-console-case-decided-360",

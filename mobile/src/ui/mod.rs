@@ -10,6 +10,7 @@ mod case_list;
 mod conflicts;
 mod contacts;
 mod library;
+mod password;
 mod receipt;
 mod register;
 mod services;
@@ -38,6 +39,7 @@ use crate::state::*;
 use case::CaseScreen;
 use case_list::CaseList;
 use library::Library;
+use password::PasswordScreen;
 use receipt::ReceiptScreen;
 use register::Register;
 use sign_in::SignIn;
@@ -99,6 +101,8 @@ pub struct Ctx {
     pub user: Signal<Option<String>>,
     /// The signed-in user's id, recorded as who logged a contact, referral or service.
     pub user_id: Signal<Option<UserId>>,
+    /// An administrator set this account's password: it is changed before anything else.
+    pub must_change: Signal<bool>,
 }
 
 impl Ctx {
@@ -216,6 +220,7 @@ pub fn App() -> Element {
         revision: Signal::new(0),
         user: Signal::new(None),
         user_id: Signal::new(None),
+        must_change: Signal::new(false),
     });
     // How this device's user reads the app, as they left it.
     let prefs_backend = backend.clone();
@@ -297,13 +302,19 @@ pub fn App() -> Element {
     });
     let tr = texts.get((ctx.lang)());
     let lang = (ctx.lang)();
-    let screen = (ctx.screen)();
+    // A password to change comes before every other screen.
+    let screen = if (ctx.must_change)() {
+        Screen::Password
+    } else {
+        (ctx.screen)()
+    };
+    let bare = matches!(screen, Screen::SignIn) || (ctx.must_change)();
     rsx! {
         style { {APP_CSS} }
         div { class: "app", dir: lang.dir(), lang: lang.tag(),
             header { class: "bar",
                 h1 { {tr.text("app-name")} }
-                if screen != Screen::SignIn {
+                if !bare {
                     SyncBadge {}
                 }
                 // The other language's name, in that language (marked as such for readers
@@ -335,7 +346,7 @@ pub fn App() -> Element {
                     }
                 }
             }
-            if screen != Screen::SignIn {
+            if !bare {
                 nav { class: "nav",
                     NavButton { target: Screen::Cases, key_name: "nav-cases", id: "nav-cases" }
                     NavButton { target: Screen::Register, key_name: "nav-new-household", id: "nav-register" }
@@ -353,6 +364,7 @@ pub fn App() -> Element {
                     Screen::Survey { id } => rsx! { SurveyScreen { id } },
                     Screen::Sync => rsx! { SyncScreen {} },
                     Screen::Library => rsx! { Library {} },
+                    Screen::Password => rsx! { PasswordScreen {} },
                 }
             }
         }
@@ -365,6 +377,9 @@ pub struct SyncRequest;
 
 async fn run_sync(backend: &Backend, ctx: &mut Ctx) {
     match backend.sync().await {
+        Err(AppError::Server(Some(ApiErrorCode::PasswordChangeRequired))) => {
+            ctx.must_change.set(true);
+        }
         Err(AppError::Wiped) => {
             let mut view = ctx.sync.write();
             view.revoked = true;

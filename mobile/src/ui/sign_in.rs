@@ -47,14 +47,24 @@ pub(super) fn SignIn() -> Element {
                 .await;
             busy.set(false);
             match result {
-                Ok(c) => {
+                Ok(signed) => {
+                    let c = signed.credentials;
                     ctx.user_id.set(Some(UserId::new(c.username)));
                     ctx.user.set(Some(c.display_name));
                     ctx.sync.write().revoked = false;
                     ctx.sync.write().wiped = false;
                     password.set(String::new());
-                    ctx.screen.set(Screen::Cases);
-                    syncer.send(SyncRequest);
+                    if signed.must_change_password {
+                        ctx.must_change.set(true);
+                        ctx.screen.set(Screen::Password);
+                    } else {
+                        ctx.screen.set(if signed.pending_approval {
+                            Screen::Sync
+                        } else {
+                            Screen::Cases
+                        });
+                        syncer.send(SyncRequest);
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "sign-in failed");

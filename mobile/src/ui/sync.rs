@@ -106,6 +106,9 @@ pub(super) fn SyncScreen() -> Element {
             button { id: "sync-now", class: "primary", disabled: !view.can_sync(), onclick: sync_now,
                 {tr.text(if matches!(view.state, SyncState::Error(_) | SyncState::Offline) { "sync-retry" } else { "sync-now" })}
             }
+            button { id: "change-password", onclick: move |_| ctx.screen.set(Screen::Password),
+                {tr.text("password-title")}
+            }
             button { id: "sign-out", onclick: sign_out, {tr.text("signout")} }
         }
         // How Arabic writes its digits on this phone (a person's preference, kept on it).
