@@ -343,6 +343,115 @@ fn a_hundred_thousand_usernames_keep_the_table_bounded() {
     assert_eq!(table.get(&"admin".to_owned()).map(|e| e.failures), Some(20));
 }
 
+/// The resident memory of this process (the server runs in it), in bytes.
+fn resident() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Over HTTP: 100,000 enrolments with distinct 4,000-character usernames (400 MB of names)
+/// from a hundred addresses. The server's memory does not grow with them (argon2's memory is
+/// reused, `auth::with_memory`), each address is checked only as often as its delays allow, and an account's count survives the flood: the
+/// failures against it before and after lock it at exactly the threshold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_usernames_over_http_keep_memory_bounded() -> anyhow::Result<()> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let server = server(true, 2).await?;
+    let http = client()?;
+    let half = ACCOUNT_LOCK_FAILURES / 2;
+    let mut failed = 0;
+    for i in 0..100 {
+        let from = format!("10.7.0.{i}");
+        for _ in 0..FREE_FAILURES {
+            if failed == half {
+                break;
+            }
+            let status = enrol(&http, &server, &from, "committee", "wrong-guess")
+                .await?
+                .status();
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            failed += 1;
+        }
+    }
+    let before = (resident(), checks());
+    let started = Instant::now();
+    let name = |i: usize| format!("{i:08}{}", "x".repeat(3_992));
+    const FLOOD: usize = 100_000;
+    const AT_ONCE: usize = 64;
+    let mut statuses = std::collections::HashMap::<u16, usize>::new();
+    for chunk in (0..FLOOD).collect::<Vec<_>>().chunks(AT_ONCE) {
+        let round = chunk.iter().map(|&i| {
+            let (http, server) = (&http, &server);
+            let from = format!("10.8.0.{}", i % 100);
+            let user = name(i);
+            async move {
+                anyhow::Ok(
+                    enrol(http, server, &from, &user, "wrong-guess")
+                        .await?
+                        .status(),
+                )
+            }
+        });
+        for status in futures_join_all(round).await? {
+            *statuses.entry(status.as_u16()).or_default() += 1;
+        }
+    }
+    let after = (resident(), checks());
+    let grown = after.0.saturating_sub(before.0);
+    println!(
+        "100,000 usernames over HTTP: {:.1} s, resident {} MiB -> {} MiB, {} checked, {statuses:?}",
+        started.elapsed().as_secs_f64(),
+        before.0 >> 20,
+        after.0 >> 20,
+        after.1 - before.1
+    );
+    // Each address: its free failures, then one more each time its wait has passed.
+    let elapsed = started.elapsed();
+    let mut allowed = FREE_FAILURES;
+    let mut waited = Duration::ZERO;
+    loop {
+        waited += mandoob_sync_server::sign_in_limits::delay(allowed);
+        if waited > elapsed {
+            break;
+        }
+        allowed += 1;
+    }
+    assert!(
+        after.1 - before.1 <= 100 * u64::from(allowed),
+        "{} checked, at most {allowed} per address",
+        after.1 - before.1
+    );
+    assert!(grown < 96 << 20, "the server kept {} MiB", grown >> 20);
+    // The account's count survived: the rest of the threshold locks it, not one try earlier.
+    let mut i = 0;
+    while failed < ACCOUNT_LOCK_FAILURES {
+        let from = format!("10.9.{}.{}", i / 5, i % 5);
+        let status = enrol(&http, &server, &from, "committee", "wrong-guess")
+            .await?
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "try {failed}");
+        failed += 1;
+        i += 1;
+    }
+    let status = enrol(&http, &server, "10.9.99.1", "committee", PASSWORD)
+        .await?
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN, "locked at the threshold");
+    // Nobody else is: another user signs in from her own address.
+    let status = enrol(&http, &server, "198.51.100.20", "rep-a", PASSWORD)
+        .await?
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    Ok(())
+}
+
 /// `futures::future::try_join_all` without the crate: the futures run together on this task
 /// (they borrow the client and the server); the server sees them at once.
 async fn futures_join_all<T>(
