@@ -1,7 +1,8 @@
 //! The device engine in headless Chromium's Web Worker, SQLite on OPFS (tests/e2e/web_worker.mjs),
 //! served by the real HQ server from the web build (`web/build.sh`, run here when its output is
 //! missing): a case created in the worker survives a reload and a browser relaunch with the
-//! same profile; a second tab gets a clear message instead of becoming a second writer.
+//! same profile; a second tab gets a clear message instead of becoming a second writer; a
+//! revoked device's wipe leaves the case's civil ID in no file of the browser profile.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -45,6 +46,8 @@ async fn the_engine_keeps_its_data_on_opfs_in_a_worker() -> anyhow::Result<()> {
     });
     let mut head = Member::new("خالد عبدالله العنزي", Relation::Head);
     head.phone = "94123456".into();
+    // What the wipe must leave in no file of the browser profile.
+    head.civil_id = "287041512345".into();
     let create = EngineCommand::CreateCase(NewHousehold {
         head,
         address: Address {
@@ -71,6 +74,7 @@ async fn the_engine_keeps_its_data_on_opfs_in_a_worker() -> anyhow::Result<()> {
                 .env("SET_SESSION", session)
                 .env("CREATE", create)
                 .env("LIST", list)
+                .env("NEEDLE", "287041512345")
                 .output()
         }
     })
