@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::header;
 use axum::http::request::Parts;
 
 use mandoob_shared::ids::{DeviceCode, UserId};
@@ -24,16 +23,7 @@ impl FromRequestParts<AppState> for RevokedDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized(
-                ApiErrorCode::NotSignedIn,
-                "sign in first (no bearer token)",
-            ))?;
-        let hash = crate::auth::token_hash(token.trim());
+        let hash = super::bearer_hash(parts)?;
         if let Some((device, user)) = state.storage.revoked_device(&hash).await? {
             return Ok(Self(device, user));
         }

@@ -62,6 +62,20 @@ pub fn routes() -> Router<AppState> {
 /// The one request a device whose password must be changed may make.
 const PASSWORD_PATH: &str = "/api/v1/password";
 
+/// The stored hash of a request's bearer token.
+pub(crate) fn bearer_hash(parts: &Parts) -> Result<Vec<u8>, ApiError> {
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized(
+            ApiErrorCode::NotSignedIn,
+            "sign in first (no bearer token)",
+        ))?;
+    Ok(crate::auth::token_hash(token.trim()))
+}
+
 /// The session of the bearer token on a request: a device enrolled, not revoked, approved,
 /// whose user has no password to change (but on [`PASSWORD_PATH`]).
 #[derive(Debug, Clone)]
@@ -71,16 +85,7 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized(
-                ApiErrorCode::NotSignedIn,
-                "sign in first (no bearer token)",
-            ))?;
-        let hash = crate::auth::token_hash(token.trim());
+        let hash = bearer_hash(parts)?;
         let Some(session) = state.storage.session(&hash).await? else {
             if state.storage.revoked_device(&hash).await?.is_some() {
                 return Err(ApiError::Unauthorized(

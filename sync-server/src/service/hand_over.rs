@@ -16,7 +16,7 @@ use super::accounts::Rule;
 use super::audit::{self, By};
 use super::push::{FromDevice, push_case};
 use crate::state::AppState;
-use crate::storage::{BlobViewer, HeldKind, HeldState, HoldOutcome, NewHeld};
+use crate::storage::{BlobViewer, HeldItem, HeldKind, HeldState, HoldOutcome, NewHeld};
 
 /// The most a revoked device may have held, all items together: far more than a day's visits
 /// with photos, and a bound on what a stolen phone can make the server keep.
@@ -37,6 +37,33 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Holds one item within the device's limit, audited as `hold-push` (with `detail`) when it
+/// is new.
+async fn hold(state: &AppState, item: NewHeld<'_>, detail: &str) -> Result<(), HandOverError> {
+    let (device, user) = (item.device.clone(), item.user.clone());
+    match state
+        .storage
+        .hold(item, MAX_HELD_BYTES)
+        .await
+        .map_err(ServiceError::from)?
+    {
+        HoldOutcome::Full => Err(HandOverError::Full),
+        HoldOutcome::Known => Ok(()),
+        HoldOutcome::New => {
+            let by = By(user);
+            audit::record(
+                state.storage.as_ref(),
+                &by,
+                "hold-push",
+                device.as_str(),
+                detail,
+            )
+            .await;
+            Ok(())
+        }
+    }
+}
+
 /// Holds a hand-over's changes, one item per case; how many of them are held now (counting
 /// those already held: a hand-over sent again after a cut is held once).
 pub async fn hold_changes(
@@ -50,44 +77,20 @@ pub async fn hold_changes(
     wire::check_version(request.protocol).map_err(|e| HandOverError::Malformed(e.to_string()))?;
     crate::push::check_push_limits(&request.push).map_err(HandOverError::Malformed)?;
     let mut held = 0;
-    for doc in request.push {
-        if doc.changes.is_empty() {
-            continue;
-        }
-        let bytes = wire::encode(&doc);
-        let sha = sha256_hex(&bytes);
-        let outcome = state
-            .storage
-            .hold(
-                NewHeld {
-                    device,
-                    user,
-                    kind: HeldKind::Changes,
-                    case: Some(&doc.case),
-                    sha256: &sha,
-                    body: &bytes,
-                    changes: doc.changes.len() as u32,
-                    now: Utc::now().timestamp_millis(),
-                },
-                MAX_HELD_BYTES,
-            )
-            .await
-            .map_err(ServiceError::from)?;
-        match outcome {
-            HoldOutcome::Full => return Err(HandOverError::Full),
-            HoldOutcome::Known => {}
-            HoldOutcome::New => {
-                let detail = format!("{} {}", doc.case.as_str(), doc.changes.len());
-                audit::record(
-                    state.storage.as_ref(),
-                    &By(user.clone()),
-                    "hold-push",
-                    device.as_str(),
-                    &detail,
-                )
-                .await;
-            }
-        }
+    for doc in request.push.iter().filter(|d| !d.changes.is_empty()) {
+        let bytes = wire::encode(doc);
+        let item = NewHeld {
+            device,
+            user,
+            kind: HeldKind::Changes,
+            case: Some(&doc.case),
+            sha256: &sha256_hex(&bytes),
+            body: &bytes,
+            changes: doc.changes.len() as u32,
+            now: Utc::now().timestamp_millis(),
+        };
+        let detail = format!("{} {}", doc.case.as_str(), doc.changes.len());
+        hold(state, item, &detail).await?;
         held += 1;
     }
     Ok(held)
@@ -106,45 +109,23 @@ pub async fn hold_photo(
             "the photo's bytes do not match its SHA-256".into(),
         ));
     }
-    let outcome = state
-        .storage
-        .hold(
-            NewHeld {
-                device,
-                user,
-                kind: HeldKind::Photo,
-                case: None,
-                sha256,
-                body: bytes,
-                changes: 1,
-                now: Utc::now().timestamp_millis(),
-            },
-            MAX_HELD_BYTES,
-        )
-        .await
-        .map_err(ServiceError::from)?;
-    match outcome {
-        HoldOutcome::Full => Err(HandOverError::Full),
-        HoldOutcome::Known => Ok(()),
-        HoldOutcome::New => {
-            let detail = format!("photo {sha256}");
-            audit::record(
-                state.storage.as_ref(),
-                &By(user.clone()),
-                "hold-push",
-                device.as_str(),
-                &detail,
-            )
-            .await;
-            Ok(())
-        }
-    }
+    let item = NewHeld {
+        device,
+        user,
+        kind: HeldKind::Photo,
+        case: None,
+        sha256,
+        body: bytes,
+        changes: 1,
+        now: Utc::now().timestamp_millis(),
+    };
+    hold(state, item, &format!("photo {sha256}")).await
 }
 
 /// Applies a held item: changes go through [`push_case`] as made by the device's user on that
 /// device (refused changes stay out, as for any push); a photo becomes that device's upload.
-/// What it came to ("accepted refused", or "photo").
-pub async fn apply(state: &AppState, id: i64, by: &By) -> Result<String, ServiceError> {
+/// The item, and what applying it came to ("accepted refused", or "photo").
+pub async fn apply(state: &AppState, id: i64, by: &By) -> Result<(HeldItem, String), ServiceError> {
     let Some((item, body)) = state.storage.held_body(id).await? else {
         return Err(Rule::NotHeld.into());
     };
@@ -191,11 +172,11 @@ pub async fn apply(state: &AppState, id: i64, by: &By) -> Result<String, Service
     let target = item.device.as_str();
     let detail = format!("{id} {outcome}");
     audit::record(state.storage.as_ref(), by, "apply-held", target, &detail).await;
-    Ok(outcome)
+    Ok((item, outcome))
 }
 
-/// Discards a held item (its bytes are forgotten).
-pub async fn discard(state: &AppState, id: i64, by: &By) -> Result<(), ServiceError> {
+/// Discards a held item (its bytes are forgotten); the item.
+pub async fn discard(state: &AppState, id: i64, by: &By) -> Result<HeldItem, ServiceError> {
     let Some((item, _)) = state.storage.held_body(id).await? else {
         return Err(Rule::NotHeld.into());
     };
@@ -215,5 +196,5 @@ pub async fn discard(state: &AppState, id: i64, by: &By) -> Result<(), ServiceEr
         &detail,
     )
     .await;
-    Ok(())
+    Ok(item)
 }

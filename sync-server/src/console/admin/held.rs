@@ -98,20 +98,9 @@ fn applied(cx: &Console, item: &HeldItem) -> String {
     }
 }
 
-/// The user an item was handed over by (for the way back to their page).
-async fn owner(state: &AppState, id: i64) -> Result<Option<String>, ConsoleError> {
-    Ok(state
-        .storage
-        .held_body(id)
-        .await?
-        .map(|(item, _)| item.user.as_str().to_owned()))
-}
-
-fn back(user: Option<String>, key: &str) -> Response {
-    match user {
-        Some(u) => Redirect::to(&format!("{}?done={key}#held", href(&u))).into_response(),
-        None => Redirect::to("/console/admin#devices").into_response(),
-    }
+/// Back to the page of the user who handed the item over, saying `key`.
+fn back(item: &HeldItem, key: &str) -> Response {
+    Redirect::to(&format!("{}?done={key}#held", href(item.user.as_str()))).into_response()
 }
 
 pub async fn apply(
@@ -120,9 +109,8 @@ pub async fn apply(
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
     cx.require(may_administer)?;
-    let user = owner(&state, id).await?;
-    hand_over::apply(&state, id, &cx.by()).await?;
-    Ok(back(user, "console-done-held-applied"))
+    let (item, _) = hand_over::apply(&state, id, &cx.by()).await?;
+    Ok(back(&item, "console-done-held-applied"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,9 +129,8 @@ pub async fn discard(
     if form.confirm != "yes" {
         return Err(ConsoleError::bad_form());
     }
-    let user = owner(&state, id).await?;
-    hand_over::discard(&state, id, &cx.by()).await?;
-    Ok(back(user, "console-done-held-discarded"))
+    let item = hand_over::discard(&state, id, &cx.by()).await?;
+    Ok(back(&item, "console-done-held-discarded"))
 }
 
 /// Decodes the section's form as its handler does.
